@@ -1,0 +1,101 @@
+# berth: one Makefile for GNU make >= 4.0 and bmake.
+CC	= cc
+CFLAGS	= -O2 -g
+WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+UNAME	!= uname -s | tr 'A-Z' 'a-z'
+PLATFORM = $(UNAME)
+PREFIX	= /usr/local
+ZIGCC	= python3 -m ziglang cc -target x86_64-freebsd
+include common/platform/$(PLATFORM)/platform.mk
+ALL_CFLAGS = -std=c11 -I. $(PLAT_CPPFLAGS) $(DEP_CFLAGS) $(WARN) -MMD -MP \
+	$(CPPFLAGS) $(CFLAGS)
+
+.SUFFIXES:
+.SUFFIXES: .c .o
+.c.o:
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+COMMON_OBJS = common/auth.o common/cleanup.o common/digest.o \
+	common/dockercfg.o common/error.o common/fsutil.o common/http.o \
+	common/jsonx.o common/log.o common/manifest.o common/num.o \
+	common/progress.o common/ref.o common/registry.o common/store.o \
+	common/xalloc.o $(PLAT_OBJS)
+IMG_PULL_OBJS = cmd/img-pull/main.o cmd/img-pull/pull.o
+
+PROGS	= bin/img-pull
+UNIT_TESTS = tests/unit/test_auth tests/unit/test_digest \
+	tests/unit/test_dockercfg tests/unit/test_error tests/unit/test_fsutil \
+	tests/unit/test_manifest tests/unit/test_num tests/unit/test_ref \
+	tests/unit/test_store
+ALL_OBJS = $(COMMON_OBJS) $(IMG_PULL_OBJS)
+MANS	= man/img-pull.1
+
+all: $(PROGS)
+
+common/libcommon.a: $(COMMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(COMMON_OBJS)
+
+bin/img-pull: $(IMG_PULL_OBJS) common/libcommon.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(IMG_PULL_OBJS) common/libcommon.a \
+	    $(DEP_LIBS) $(PLAT_LIBS)
+
+# Unit tests: one binary per common/ module, linked against libcommon.a.
+.SUFFIXES: .c .o .t
+tests/unit/test_auth: tests/unit/test_auth.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_auth.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_digest: tests/unit/test_digest.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_digest.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_dockercfg: tests/unit/test_dockercfg.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_dockercfg.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_error: tests/unit/test_error.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_error.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_fsutil: tests/unit/test_fsutil.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_fsutil.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_manifest: tests/unit/test_manifest.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_manifest.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_num: tests/unit/test_num.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_num.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_ref: tests/unit/test_ref.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_ref.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_store: tests/unit/test_store.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_store.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+
+unit: $(UNIT_TESTS)
+
+# The two commands of the README: both install what is missing first.
+deps:
+	@sh scripts/deps --check || sh scripts/deps
+
+check: deps
+	@$(MAKE) all unit
+	@sh tests/run $(UNIT_TESTS)
+
+demo: deps
+	@$(MAKE) all
+	@sh scripts/demo
+
+# Compile every .c file for FreeBSD with Zig's cross compiler.
+freebsd-check:
+	@sh scripts/freebsd-check
+
+lint:
+	mandoc -T lint -W warning $(MANS)
+	shellcheck -s sh scripts/deps scripts/demo scripts/freebsd-check \
+	    tests/run tests/integration/*.sh tests/bench/*.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	cp $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	cp man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf bin common/libcommon.a
+	rm -f $(ALL_OBJS) $(ALL_OBJS:.o=.d) $(UNIT_TESTS) tests/unit/*.o \
+	    tests/unit/*.d
+
+.PHONY: all unit deps check demo freebsd-check lint install clean
+
+-include $(ALL_OBJS:.o=.d)

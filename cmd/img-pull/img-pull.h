@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* img-pull: private declarations shared by main.c and pull.c. */
+#ifndef IMG_PULL_H
+#define IMG_PULL_H
+
+#include <stdbool.h>
+
+struct error;
+
+struct pull_opts {
+	const char	*root;		/* -R, else BERTH_ROOT, else default */
+	const char	*platform;	/* --platform, or NULL for the host's */
+	const char	*ca_file;	/* --ca-file, else BERTH_CA_FILE */
+	const char	*insecure_hosts; /* more hosts allowed plain HTTP */
+	int		 jobs;		/* parallel blob downloads */
+	int		 verbose;
+	bool		 insecure;	/* this reference's host may be HTTP */
+	bool		 json;
+	bool		 progress;	/* stderr is a terminal and not -q */
+};
+
+/* Pull one reference into the store; prints the result on stdout. */
+int	pull_image(const struct pull_opts *, const char *, struct error *);
+
+#endif /* IMG_PULL_H */
