@@ -21,7 +21,8 @@ struct error;
 #define	MT_OCI_LAYER	"application/vnd.oci.image.layer.v1.tar"
 #define	MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 #define	MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define	MT_OCI_LAYER_ND	"application/vnd.oci.image.layer.nondistributable.v1.tar"
+#define	MT_OCI_LAYER_ND \
+	"application/vnd.oci.image.layer.nondistributable.v1.tar"
 #define	MT_OCI_LAYER_ND_GZIP \
 	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
 #define	MT_OCI_LAYER_ND_ZSTD \

@@ -313,14 +313,6 @@ fetch_blobs(struct pull *p, const struct descriptor **todo, size_t n,
 	return (0);
 }
 
-static bool
-platform_eq(const struct platform *a, const struct platform *b)
-{
-	return (strcmp(a->os, b->os) == 0 && strcmp(a->arch, b->arch) == 0 &&
-	    (a->variant[0] == '\0' || b->variant[0] == '\0' ||
-	    strcmp(a->variant, b->variant) == 0));
-}
-
 /* Get the config, check it against the manifest and the platform asked. */
 static int
 check_config(struct pull *p, struct error *ep)
@@ -342,7 +334,7 @@ check_config(struct pull *p, struct error *ep)
 		    "layers", p->m.config.digest, n, p->m.nlayers);
 		goto out;
 	}
-	if (!platform_eq(&p->got, &p->want)) {
+	if (!platform_matches(&p->want, &p->got)) {
 		platform_format(&p->want, want, sizeof(want));
 		platform_format(&p->got, got, sizeof(got));
 		if (p->o->platform != NULL) {
