@@ -16,20 +16,23 @@ ALL_CFLAGS = -std=c11 -I. $(PLAT_CPPFLAGS) $(DEP_CFLAGS) $(WARN) -MMD -MP \
 .c.o:
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-COMMON_OBJS = common/auth.o common/cleanup.o common/digest.o \
-	common/dockercfg.o common/error.o common/fsutil.o common/http.o \
-	common/jsonx.o common/log.o common/manifest.o common/num.o \
-	common/progress.o common/ref.o common/registry.o common/store.o \
-	common/xalloc.o $(PLAT_OBJS)
+COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
+	common/digest.o common/dockercfg.o common/driver.o common/driver_dir.o \
+	common/driver_overlay.o common/driver_zfs.o common/error.o \
+	common/fsutil.o common/http.o common/jsonx.o common/layer.o common/log.o \
+	common/manifest.o common/num.o common/progress.o common/ref.o \
+	common/registry.o common/store.o common/xalloc.o \
+	common/platform/$(PLATFORM)/drvplat_$(PLATFORM).o $(PLAT_OBJS)
 IMG_PULL_OBJS = cmd/img-pull/main.o cmd/img-pull/pull.o
+IMG_UNPACK_OBJS = cmd/img-unpack/main.o cmd/img-unpack/unpack.o
 
-PROGS	= bin/img-pull
+PROGS	= bin/img-pull bin/img-unpack
 UNIT_TESTS = tests/unit/test_auth tests/unit/test_digest \
-	tests/unit/test_dockercfg tests/unit/test_error tests/unit/test_fsutil \
-	tests/unit/test_manifest tests/unit/test_num tests/unit/test_ref \
-	tests/unit/test_store
-ALL_OBJS = $(COMMON_OBJS) $(IMG_PULL_OBJS)
-MANS	= man/img-pull.1
+	tests/unit/test_dockercfg tests/unit/test_driver tests/unit/test_error \
+	tests/unit/test_fsutil tests/unit/test_layer tests/unit/test_manifest \
+	tests/unit/test_num tests/unit/test_ref tests/unit/test_store
+ALL_OBJS = $(COMMON_OBJS) $(IMG_PULL_OBJS) $(IMG_UNPACK_OBJS)
+MANS	= man/img-pull.1 man/img-unpack.1
 
 all: $(PROGS)
 
@@ -42,6 +45,11 @@ bin/img-pull: $(IMG_PULL_OBJS) common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $(IMG_PULL_OBJS) common/libcommon.a \
 	    $(DEP_LIBS) $(PLAT_LIBS)
 
+bin/img-unpack: $(IMG_UNPACK_OBJS) common/libcommon.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(IMG_UNPACK_OBJS) common/libcommon.a \
+	    $(DEP_LIBS) $(PLAT_LIBS)
+
 # Unit tests: one binary per common/ module, linked against libcommon.a.
 .SUFFIXES: .c .o .t
 tests/unit/test_auth: tests/unit/test_auth.o common/libcommon.a
@@ -50,10 +58,14 @@ tests/unit/test_digest: tests/unit/test_digest.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_digest.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_dockercfg: tests/unit/test_dockercfg.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_dockercfg.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_driver: tests/unit/test_driver.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_driver.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_error: tests/unit/test_error.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_error.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_fsutil: tests/unit/test_fsutil.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_fsutil.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_layer: tests/unit/test_layer.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_layer.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_manifest: tests/unit/test_manifest.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_manifest.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_num: tests/unit/test_num.o common/libcommon.a
@@ -98,4 +110,4 @@ clean:
 
 .PHONY: all unit deps check demo freebsd-check lint install clean
 
--include $(ALL_OBJS:.o=.d)
+-include $(ALL_OBJS:.o=.d) $(UNIT_TESTS:=.d)

@@ -6,6 +6,26 @@
  * size and digest were verified (written to ingest/, then renamed).  Every
  * writer of index.json holds locks/index.lock; each ingest holds
  * ingest/<hex>.lock, so concurrent programs download a blob once.
+ *
+ * Other OCI tools.  index.json entries carry the full reference (e.g.
+ * "docker.io/library/redis:7") in org.opencontainers.image.ref.name.
+ * skopeo (containers/image, oci: transport) and umoci (>= 0.4, --image)
+ * both split "LAYOUT:NAME" at the FIRST colon, so everything after it,
+ * colons included, is the name looked up verbatim in that annotation:
+ *
+ *	skopeo copy oci:$ROOT/oci:docker.io/library/redis:7 dir:/tmp/out
+ *	umoci unpack --image $ROOT/oci:docker.io/library/redis:7 bundle
+ *	umoci ls --layout $ROOT/oci
+ *
+ * Two limits follow.  $ROOT must not contain ':' (the path would be cut
+ * there).  And the name must match the ref.name grammar of the image-spec
+ * (store_refname_valid()), which both tools enforce: Docker names with
+ * "__" or three or more dashes in a row are valid references but cannot
+ * be named through those tools (berth itself finds them; umoci ls lists
+ * them).  Those tools do not take locks/index.lock: do not let them write
+ * the layout while berth programs do.
+ *
+ * All functions may be called from several threads on one struct store.
  */
 #ifndef COMMON_STORE_H
 #define COMMON_STORE_H
@@ -34,65 +54,100 @@ struct store {
 const char *store_root_choose(const char *);
 
 /*
- * Open the store at root, creating the layout if create is set (root,
- * oci/oci-layout, oci/index.json, blobs/sha256, ingest, locks).  EX_NOINPUT
- * if it does not exist and create is false; EX_DATAERR if oci-layout is
- * not an image layout of version 1.0.0.
+ * Open the store at root, creating the layout if create is set (root mode
+ * 0700, the rest 0755: oci/oci-layout, oci/index.json, oci/blobs/sha256,
+ * ingest, locks).  Creation is idempotent and safe when several processes
+ * do it at once; an existing index.json is never replaced.  EX_NOINPUT if
+ * the store (or a part of it) does not exist and create is false;
+ * EX_DATAERR if oci-layout is not an image layout of version 1.0.0.  On
+ * failure *s is left closed (store_close() is harmless on it).
  */
 int	store_open(struct store *, const char *, bool, struct error *);
+
+/* Close the fds and free root; safe to call twice. */
 void	store_close(struct store *);
 
-/* True if the blob is present (and, if size >= 0, has that size). */
+/*
+ * True if the blob is present (and, if size >= 0, has that size).  False
+ * for an invalid digest.
+ */
 bool	store_blob_exists(struct store *, const char *, int64_t);
 
-/* Open a blob read-only (O_CLOEXEC).  EX_NOINPUT if absent. */
+/*
+ * Open a blob read-only (O_CLOEXEC).  EX_NOINPUT if absent, EX_DATAERR if
+ * the digest is not valid.
+ */
 int	store_blob_open(struct store *, const char *, struct error *);
 
-/* Path of a blob, "$ROOT/oci/blobs/sha256/<hex>", into buf. */
+/*
+ * Path of a blob, "$ROOT/oci/blobs/<alg>/<hex>", into buf of size bytes.
+ * EX_SOFTWARE if it does not fit.
+ */
 int	store_blob_path(struct store *, const char *, char *, size_t,
 	    struct error *);
 
 /*
- * Read a whole (small) blob into memory, at most max bytes; the caller frees
- * *bufp.  The content is verified against the digest again (cheap for
- * manifests and configs).
+ * Read a whole (small) blob into memory, at most max bytes (EX_DATAERR if
+ * larger); the caller frees *bufp, which is NUL-terminated.  The content
+ * is verified against the digest again (EX_DATAERR "corrupt" otherwise).
+ * EX_NOINPUT if absent.  lenp may be NULL.
  */
 int	store_blob_read(struct store *, const char *, size_t, char **, size_t *,
 	    struct error *);
 
 /*
- * Store len bytes of buf as a blob.  If digest is not NULL the content must
- * hash to it (EX_DATAERR otherwise); out (may be NULL) receives the digest.
+ * Store len bytes of buf as a blob (temporary file, fsync, rename).  If
+ * digest is not NULL the content must hash to it (EX_DATAERR "digest
+ * mismatch for blob ..." otherwise) and its algorithm is used; else
+ * sha256.  out (may be NULL, else DIGEST_MAX bytes) receives the digest.
+ * A blob already present is left alone.
  */
 int	store_blob_put(struct store *, const void *, size_t, const char *,
 	    char *, struct error *);
 
 /*
  * An ingest: a partial download of one blob, resumable across runs.
- * store_ingest_begin() takes ingest/<hex>.lock (waiting while another
- * process holds it), then:
+ * store_ingest_begin(s, digest, size, &ig, ep), size -1 if unknown, takes
+ * ingest/<hex>.lock (waiting while another process holds it), then:
  *  - returns 1 with *ip = NULL if the blob is already in the store (perhaps
  *    because the other process just finished it);
- *  - returns 0 with *ip set otherwise, the partial file open for append and
- *    its existing bytes already hashed: ingest_offset() says where to
- *    resume.  A partial longer than size is discarded.
+ *  - returns 0 with *ip set otherwise, the partial file ingest/<hex>.partial
+ *    open and its existing bytes already hashed: ingest_offset() says where
+ *    to resume (a Range request from there).  If it equals the expected
+ *    size the download is complete: call ingest_commit() without writing.
+ *    A partial longer than size is discarded (offset 0).
+ *  - returns -1 on error, also EX_DATAERR if the blob is present with
+ *    another size than the caller expects.
+ * The ingest must be finished with ingest_commit() or ingest_abort().  It
+ * belongs to one thread at a time.  A process killed meanwhile leaves the
+ * partial (everything written so far) and an unheld lock file; the next
+ * begin resumes.  Lock files are removed only by their holder (see
+ * lock_take() in common/fsutil.h); img-gc must do the same.
  */
 struct ingest;
 int	store_ingest_begin(struct store *, const char *, int64_t,
 	    struct ingest **, struct error *);
 int64_t	ingest_offset(const struct ingest *);
-/* Append bytes (hashing them).  EX_DATAERR if they exceed the expected size. */
+/*
+ * Append bytes (hashing them; written out in large buffered writes).
+ * EX_DATAERR if they would exceed the expected size (nothing is taken
+ * then); EX_IOERR if writing fails, after which only ingest_reset() or
+ * ingest_abort() are useful.
+ */
 int	ingest_write(struct ingest *, const void *, size_t, struct error *);
 /* Start over from offset 0 (the server ignored our Range request). */
 int	ingest_reset(struct ingest *, struct error *);
 /*
- * Verify size and digest, fsync and rename into blobs/.  On a mismatch the
- * partial is deleted and EX_DATAERR returned.  Frees the ingest either way.
+ * Verify size and digest, fsync and rename into blobs/, fsync that
+ * directory.  On a mismatch the partial is deleted and EX_DATAERR returned
+ * ("digest mismatch for blob 'sha256:...': got sha256:..." or "size
+ * mismatch for blob ..."); on an I/O error the partial is kept.  Frees the
+ * ingest and releases its lock either way.
  */
 int	ingest_commit(struct ingest *, struct error *);
 /*
- * Give up: close, keep the partial for a later resume (unless discard),
- * release the lock, free.
+ * Give up: write out buffered bytes, close, keep the partial for a later
+ * resume (unless discard), release the lock, free.  NULL is ignored.
  */
 void	ingest_abort(struct ingest *, bool);
 
@@ -105,13 +160,31 @@ struct store_entry {
 };
 
 /*
- * Point reference name at the given manifest descriptor in index.json,
- * replacing an entry with the same name.  Locked and atomic.
+ * True if s may be written as org.opencontainers.image.ref.name by the
+ * image-spec grammar (components of [A-Za-z0-9]+ joined by one of
+ * "-._:@+" or "--", separated by "/"), i.e. if skopeo and umoci can
+ * address it.  Callers may warn when it is not; the store accepts it.
+ */
+bool	store_refname_valid(const char *);
+
+/*
+ * Point reference name ent->ref at the given manifest descriptor in
+ * index.json, replacing the entry with the same name (and dropping any
+ * duplicates of it); a new name is appended.  Other entries and unknown
+ * fields stay as they are (keys are written sorted).  Locked and atomic; a
+ * temporary index.json left by a killed writer more than 10 minutes ago is
+ * removed.  EX_DATAERR for an empty name or one with blanks or control
+ * characters, a bad digest, an empty media type, a negative size, or an
+ * index.json that is not an image index.  A missing index.json counts as
+ * an empty one.
  */
 int	store_index_set(struct store *, const struct store_entry *,
 	    struct error *);
 
-/* Look up a reference name.  EX_NOINPUT if absent. */
+/*
+ * Look up a reference name.  EX_NOINPUT if absent, EX_DATAERR if its entry
+ * is malformed.
+ */
 int	store_index_get(struct store *, const char *, struct store_entry *,
 	    struct error *);
 
@@ -119,7 +192,9 @@ int	store_index_get(struct store *, const char *, struct store_entry *,
 int	store_index_remove(struct store *, const char *, struct error *);
 
 /*
- * All entries; *entriesp is an array of *np entries that the caller frees.
+ * All entries; *entriesp is an array of *np entries that the caller frees
+ * (NULL when there are none).  Entries without a name have ref "";
+ * malformed entries (written by other tools) are skipped.
  */
 int	store_index_list(struct store *, struct store_entry **, size_t *,
 	    struct error *);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* img-pull: fetch an image from a registry into the local store. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,8 @@ main(int argc, char *argv[])
 		usage();
 
 	log_setup(opts.verbose, opts.json);
+	/* A closed connection must be an error return, not a signal. */
+	(void)signal(SIGPIPE, SIG_IGN);
 	opts.progress = opts.verbose > 0 && isatty(STDERR_FILENO);
 	if (opts.ca_file == NULL && (env = getenv("BERTH_CA_FILE")) != NULL &&
 	    *env != '\0')

@@ -114,12 +114,8 @@ fetch_manifest(struct pull *p, const char *reference, const char *expect,
 
 	log_info("fetch manifest %s:%s", name, reference);
 	if (registry_get_manifest(p->reg, p->ref.path, reference, &buf, &len,
-	    ctype, dch, ep) == -1) {
-		error_wrap(ep, "fetch manifest '%s%s%s'", name,
-		    reference[0] == 's' && strchr(reference, ':') != NULL ?
-		    "@" : ":", reference);
+	    ctype, dch, ep) == -1)
 		goto out;
-	}
 	digest_buf(pick_alg(expect, dch), buf, len, digest);
 	if (expect != NULL && strcmp(digest, expect) != 0) {
 		error_set(ep, EX_DATAERR, 0, "manifest '%s@%s': digest mismatch: "
@@ -202,6 +198,11 @@ fetch_blob(struct pull *p, const struct descriptor *d, struct error *ep)
 		log_info("blob %s: in the store", d->digest);
 		progress_add(&p->prog, d->size);
 		return (0);
+	}
+	if (d->size >= 0 && ingest_offset(in) == d->size) {
+		/* An earlier run got every byte but did not commit. */
+		progress_add(&p->prog, d->size);
+		goto commit;
 	}
 	if (ingest_offset(in) > 0) {
 		log_info("blob %s: resuming at byte %lld", d->digest,
@@ -528,6 +529,10 @@ pull_image(const struct pull_opts *o, const char *refstr, struct error *ep)
 	ent.size = p.size;
 	if (store_index_set(&p.st, &ent, ep) == -1)
 		goto out;
+	if (!store_refname_valid(p.refname))
+		log_warnx("'%s' is not a name other OCI tools can address "
+		    "in the store (they accept the image-spec ref.name grammar)",
+		    p.refname);
 	log_info("%s: %s", p.refname, p.digest);
 	rv = print_result(&p, ep);
 out:
