@@ -27,4 +27,44 @@ const char *os_default_root(void);
  */
 int	os_open_beneath(int, const char *, int, mode_t, struct error *);
 
+/*
+ * The calls below are thin wrappers around one system call each, for what
+ * differs between the systems.  They return 0 (or a length) on success and
+ * -1 with errno set on failure, ENOTSUP where the platform cannot do it.
+ * name is always a single component inside the directory dirfd and a final
+ * symlink is never followed.
+ */
+
+/*
+ * Create a device node (S_IFCHR, S_IFBLK) or a FIFO (S_IFIFO) with the
+ * permission bits of mode and the device number major/minor.  FreeBSD has
+ * device nodes only in devfs: ENOTSUP for S_IFCHR/S_IFBLK there.
+ */
+int	os_mknodat(int, const char *, mode_t, unsigned long, unsigned long);
+
+/*
+ * chmod(2) dirfd/name without following a final symlink.  Modes of
+ * symlinks do not matter on Linux and cannot be changed there (ENOTSUP).
+ */
+int	os_fchmodat_nofollow(int, const char *, mode_t);
+
+/*
+ * Set the extended attribute attr ("namespace.name" as in a tar's
+ * SCHILY.xattr records) to len bytes of value, on the open file fd or on
+ * dirfd/name.  FreeBSD keeps "user." attributes as EXTATTR_NAMESPACE_USER
+ * extattrs and has no equivalent of the other Linux namespaces (ENOTSUP),
+ * nor of extattrs on symlinks.
+ */
+int	os_fsetxattr(int, const char *, const void *, size_t);
+int	os_setxattrat(int, const char *, const char *, const void *, size_t);
+
+/* Read attribute attr of dirfd/name into buf (at most len bytes). */
+ssize_t	os_getxattrat(int, const char *, const char *, void *, size_t);
+
+/*
+ * Set the file flags of dirfd/name (chflags(2) values, as libarchive's
+ * archive_entry_fflags() reports them on this system).  ENOTSUP on Linux.
+ */
+int	os_chflagsat(int, const char *, unsigned long);
+
 #endif /* COMMON_PLATFORM_H */

@@ -1,7 +1,11 @@
 # FreeBSD: libraries from ports/pkg under /usr/local, found with pkg-config.
-PLAT_CPPFLAGS = -DHAVE_STRLCPY -DHAVE_O_RESOLVE_BENEATH
+# ISA-L (devel/isa-l) inflates gzip layers several times faster than zlib;
+# without it common/decomp.c falls back to zlib.
+ISAL_CPPFLAGS != pkg-config --exists libisal 2>/dev/null && echo -DHAVE_ISAL || true
+ISAL_LIBS != pkg-config --exists libisal 2>/dev/null && pkg-config --libs libisal || true
+PLAT_CPPFLAGS = -DHAVE_STRLCPY -DHAVE_O_RESOLVE_BENEATH $(ISAL_CPPFLAGS)
 PLAT_OBJS = common/platform/freebsd/os_freebsd.o
-PLAT_LIBS = -lpthread -lutil
+PLAT_LIBS = -lpthread -lutil $(ISAL_LIBS)
 DEP_PKGS = libcurl jansson libarchive libcrypto zlib libzstd
 DEP_CFLAGS != pkg-config --cflags $(DEP_PKGS) 2>/dev/null || echo -I/usr/local/include
 DEP_LIBS != pkg-config --libs $(DEP_PKGS) 2>/dev/null || echo -L/usr/local/lib -lcurl -ljansson -larchive -lcrypto -lz -lzstd

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Applying an OCI layer to a directory in one streaming pass: blob bytes
+ * -> compressed digest -> gzip/zstd inflate -> diffID digest -> tar reader
+ * (libarchive, read side only) -> our own writer, which resolves every path
+ * beneath the root's directory fd and never follows a symlink out of it.
+ * Semantics are those of image-spec "Applying changesets": whiteouts and
+ * opaque directories (applied to the lower content, or written in the
+ * overlayfs format), hardlinks inside the root only, devices and ownership
+ * when privileged, xattrs, modes after ownership, directory times last.
+ */
+#ifndef COMMON_LAYER_H
+#define COMMON_LAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/manifest.h"
+
+struct error;
+
+/* Defaults for the limits of struct layer_opts (0 there means these). */
+#define	LAYER_MAX_BYTES_DEFAULT		(32ULL << 30)	/* tar stream */
+#define	LAYER_MAX_ENTRIES_DEFAULT	1000000ULL
+#define	LAYER_MAX_HEADER_DEFAULT	(1U << 20)	/* an entry's headers */
+/* Fixed limits: longest path, and xattrs of one entry. */
+#define	LAYER_PATH_MAX		4096
+#define	LAYER_XATTR_MAX		128		/* attributes per entry */
+#define	LAYER_XATTR_VALUE_MAX	65536		/* bytes per value */
+
+enum layer_whiteout {
+	/*
+	 * The root holds the lower layers' content (dir and zfs drivers):
+	 * ".wh.NAME" removes NAME and ".wh..wh..opq" empties its directory,
+	 * of lower content only; what this layer adds stays.
+	 */
+	LAYER_WHITEOUT_DELETE,
+	/*
+	 * The root starts empty and becomes an overlayfs lowerdir (overlay
+	 * driver): ".wh.NAME" becomes a 0/0 character device, ".wh..wh..opq"
+	 * the xattr trusted.overlay.opaque=y on its directory, and image
+	 * xattrs named trusted.overlay.* are escaped as
+	 * trusted.overlay.overlay.* (overlayfs reads them back unescaped).
+	 */
+	LAYER_WHITEOUT_OVERLAY
+};
+
+struct layer_opts {
+	uint64_t		max_bytes;	/* uncompressed tar bytes */
+	uint64_t		max_entries;	/* tar entries, headers incl. */
+	uint64_t		max_header;	/* headers of one entry */
+	enum layer_whiteout	whiteout;
+	/*
+	 * Root or equivalent: set owners, create device nodes, set xattrs
+	 * outside "user.".  Unprivileged, owners are ignored and devices and
+	 * those xattrs skipped (counted in the stats, one warning per kind
+	 * at the end); FIFOs are made either way.
+	 */
+	bool			privileged;
+};
+
+struct layer_stats {
+	uint64_t	compressed;	/* bytes read from the blob */
+	uint64_t	uncompressed;	/* bytes of the tar stream */
+	uint64_t	entries;	/* tar entries read */
+	uint64_t	files;		/* regular files written */
+	uint64_t	dirs;		/* directories created or merged */
+	uint64_t	symlinks;
+	uint64_t	hardlinks;
+	uint64_t	specials;	/* device nodes and FIFOs */
+	uint64_t	whiteouts;	/* whiteouts and opaque markers */
+	uint64_t	skipped;	/* entries not materialised */
+	uint64_t	xattrs_skipped;	/* xattrs not set (privilege, fs) */
+	char		digest[DIGEST_MAX];	/* computed blob digest */
+	char		diffid[DIGEST_MAX];	/* computed diffID */
+};
+
+/*
+ * Defaults: the limits above, LAYER_WHITEOUT_DELETE, privileged when the
+ * effective uid is 0.
+ */
+void	layer_opts_init(struct layer_opts *);
+
+/*
+ * Apply the layer blob read from blobfd (read sequentially to its end; a
+ * pipe is fine) to the directory rootfd, which must be open for reading
+ * (O_RDONLY | O_DIRECTORY, not O_PATH).  A helper thread reads, hashes and
+ * inflates the blob during the call; it is gone when the call returns.
+ *
+ * comp is the compression the layer's media type says
+ * (mediatype_layer_compression()); the first bytes must agree with it
+ * (EX_DATAERR naming both otherwise).  LAYER_UNKNOWN means "decide from the
+ * first bytes".  blob_digest and diffid ("sha256:..." or "sha512:...") are
+ * checked once the whole stream has been read, including anything after
+ * the tar's end-of-archive marker; either may be NULL to skip the check
+ * (the sha256 is still computed into st).  opts may be NULL for
+ * layer_opts_init()'s defaults; st may be NULL.
+ *
+ * Everything happens beneath rootfd whatever the layer holds: entry names
+ * are cleaned and refused if they climb out, and paths are resolved with
+ * os_open_beneath(), symlinks in them followed as if rootfd were "/".  A
+ * write through a symlink that points at a missing directory is refused.
+ * On failure the root holds a partly applied layer: the caller discards
+ * it.  Exit classes: EX_DATAERR for anything wrong with the layer (corrupt
+ * or truncated stream, digest mismatch, limits, a path escaping the root,
+ * the root as a non-directory, an invalid whiteout, a hardlink to a
+ * missing, outside or directory target), EX_IOERR for read and write
+ * errors, EX_NOPERM when the system refuses, EX_OSERR otherwise.  The
+ * message names the entry.
+ */
+int	layer_apply(int, int, enum layer_compression, const char *,
+	    const char *, const struct layer_opts *, struct layer_stats *,
+	    struct error *);
+
+#endif /* COMMON_LAYER_H */

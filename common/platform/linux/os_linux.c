@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Linux implementation of common/platform.h: openat2(2) with
+ * RESOLVE_IN_ROOT for resolution beneath a root, and the small wrappers
+ * the layer writer needs (device nodes, chmod and xattrs that never follow
+ * a final symlink).
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+
+#include "common/error.h"
+#include "common/platform.h"
+
+const char *
+os_name(void)
+{
+	return ("linux");
+}
+
+const char *
+os_default_root(void)
+{
+	return ("/var/lib/berth");
+}
+
+int
+os_open_beneath(int rootfd, const char *path, int flags, mode_t mode,
+    struct error *ep)
+{
+	struct open_how how;
+	int fd;
+
+	(void)memset(&how, 0, sizeof(how));
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	if ((flags & O_CREAT) != 0)
+		how.mode = mode;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	do
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	while (fd == -1 && errno == EAGAIN);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return (error_set(ep, EX_NOINPUT, errno, "open '%s'",
+			    path));
+		if (errno == EXDEV)
+			return (error_set(ep, EX_DATAERR, errno,
+			    "open '%s': path escapes the root", path));
+		if (errno == ELOOP || errno == ENAMETOOLONG)
+			return (error_set(ep, EX_DATAERR, errno, "open '%s'",
+			    path));
+		return (error_set(ep, EX_OSERR, errno, "open '%s'", path));
+	}
+	return (fd);
+}
+
+int
+os_mknodat(int dirfd, const char *name, mode_t mode, unsigned long major,
+    unsigned long minor)
+{
+	return (mknodat(dirfd, name, mode, makedev(major, minor)));
+}
+
+int
+os_fchmodat_nofollow(int dirfd, const char *name, mode_t mode)
+{
+	/*
+	 * glibc does this with fchmodat2(2) where the kernel has it and
+	 * otherwise through an O_PATH descriptor and /proc; both refuse
+	 * symlinks with EOPNOTSUPP.
+	 */
+	if (fchmodat(dirfd, name, mode, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == EOPNOTSUPP)
+			errno = ENOTSUP;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+os_fsetxattr(int fd, const char *attr, const void *value, size_t len)
+{
+	return (fsetxattr(fd, attr, value, len, 0));
+}
+
+/*
+ * There is no setxattr at a directory fd before Linux 6.13, so name the
+ * entry through the directory's /proc/self/fd link: the kernel jumps to
+ * the directory itself and looks up name there, and the l*xattr calls do
+ * not follow name if it is a symlink.
+ */
+static int
+proc_path(char *buf, size_t len, int dirfd, const char *name)
+{
+	int n;
+
+	if (strchr(name, '/') != NULL || strcmp(name, "..") == 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	n = snprintf(buf, len, "/proc/self/fd/%d/%s", dirfd, name);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+os_setxattrat(int dirfd, const char *name, const char *attr,
+    const void *value, size_t len)
+{
+	char path[64 + NAME_MAX];
+
+	if (proc_path(path, sizeof(path), dirfd, name) == -1)
+		return (-1);
+	return (lsetxattr(path, attr, value, len, 0));
+}
+
+ssize_t
+os_getxattrat(int dirfd, const char *name, const char *attr, void *buf,
+    size_t len)
+{
+	char path[64 + NAME_MAX];
+
+	if (proc_path(path, sizeof(path), dirfd, name) == -1)
+		return (-1);
+	return (lgetxattr(path, attr, buf, len));
+}
+
+int
+os_chflagsat(int dirfd, const char *name, unsigned long flags)
+{
+	(void)dirfd;
+	(void)name;
+	(void)flags;
+	errno = ENOTSUP;
+	return (-1);
+}
