@@ -22,7 +22,7 @@ COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
 	common/fsutil.o common/http.o common/jsonx.o common/layer.o common/log.o \
 	common/manifest.o common/num.o common/progress.o common/ref.o \
 	common/registry.o common/store.o common/xalloc.o \
-	common/platform/$(PLATFORM)/drvplat_$(PLATFORM).o $(PLAT_OBJS)
+	$(PLAT_OBJS)
 IMG_PULL_OBJS = cmd/img-pull/main.o cmd/img-pull/pull.o
 IMG_UNPACK_OBJS = cmd/img-unpack/main.o cmd/img-unpack/unpack.o
 
