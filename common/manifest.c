@@ -932,3 +932,60 @@ manifest_free_strv(char **v, size_t n)
 		free(v[i]);
 	free(v);
 }
+
+/* ---- Docker schema 2 to OCI ---- */
+
+static json_t *
+oci_descriptor(const struct descriptor *d, const char *mt)
+{
+	json_t *o, *urls;
+	size_t i;
+
+	o = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", d->digest,
+	    "size", (json_int_t)d->size);
+	if (o == NULL || d->nurls == 0)
+		return (o);
+	urls = json_array();
+	for (i = 0; i < d->nurls; i++)
+		(void)json_array_append_new(urls, json_string(d->urls[i]));
+	(void)json_object_set_new(o, "urls", urls);
+	return (o);
+}
+
+int
+manifest_docker_to_oci(const struct manifest *m, char **bufp, size_t *lenp,
+    struct error *ep)
+{
+	json_t *root, *layers, *d;
+	const char *mt;
+	size_t i;
+
+	*bufp = NULL;
+	if (m->kind != MANIFEST_IMAGE || m->media_type == NULL ||
+	    strcmp(m->media_type, MT_DOCKER_MANIFEST) != 0)
+		return (error_set(ep, EX_DATAERR, 0, "not a Docker schema 2 "
+		    "image manifest"));
+	layers = json_array();
+	for (i = 0; i < m->nlayers; i++) {
+		mt = m->layers[i].media_type;
+		if (strcmp(mt, MT_DOCKER_LAYER) == 0)
+			mt = MT_OCI_LAYER_GZIP;
+		else if (strcmp(mt, MT_DOCKER_FOREIGN) == 0)
+			mt = MT_OCI_LAYER_ND_GZIP;
+		if ((d = oci_descriptor(&m->layers[i], mt)) == NULL ||
+		    json_array_append_new(layers, d) == -1) {
+			json_decref(layers);
+			return (error_set(ep, EX_DATAERR, 0, "layers[%zu]: "
+			    "cannot rewrite", i));
+		}
+	}
+	root = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2,
+	    "mediaType", MT_OCI_MANIFEST, "config",
+	    oci_descriptor(&m->config, MT_OCI_CONFIG), "layers", layers);
+	if (root == NULL)
+		return (error_set(ep, EX_DATAERR, 0, "cannot rewrite the "
+		    "manifest"));
+	*bufp = jsonx_dump(root, lenp);
+	json_decref(root);
+	return (0);
+}

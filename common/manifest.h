@@ -134,6 +134,18 @@ int	manifest_parse(const void *, size_t, const char *, struct manifest *,
 void	manifest_release(struct manifest *);
 
 /*
+ * Rewrite a parsed Docker schema 2 image manifest as an OCI image manifest
+ * over the same blobs: the config and layers keep their digests and sizes,
+ * their media types become the OCI ones (rootfs.diff.tar.gzip ->
+ * tar+gzip, foreign -> nondistributable tar+gzip, config -> OCI config;
+ * urls are kept).  The result is deterministic (compact JSON, sorted keys),
+ * so the same input always gives the same digest.  *bufp is the caller's.
+ * EX_DATAERR if m is not a Docker image manifest.
+ */
+int	manifest_docker_to_oci(const struct manifest *, char **, size_t *,
+	    struct error *);
+
+/*
  * Pick the entry of an index that matches want: os and arch exactly;
  * variant if want has one (normalised as platform_matches() does, so
  * arm64/v8 matches an arm64 entry without a variant); else the entry with

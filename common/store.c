@@ -668,7 +668,7 @@ desc_refname(const json_t *d)
 static int
 desc_decode(const json_t *d, struct store_entry *ent, struct error *ep)
 {
-	const json_t *mt, *dg, *sz;
+	const json_t *mt, *dg, *sz, *src;
 	const char *ref;
 
 	(void)memset(ent, 0, sizeof(*ent));
@@ -698,6 +698,12 @@ desc_decode(const json_t *d, struct store_entry *ent, struct error *ep)
 	(void)snprintf(ent->digest, sizeof(ent->digest), "%s",
 	    json_string_value(dg));
 	ent->size = (int64_t)json_integer_value(sz);
+	src = json_object_get(json_object_get(d, "annotations"),
+	    STORE_SOURCE_DIGEST);
+	if (json_is_string(src) &&
+	    digest_validate(json_string_value(src), NULL, NULL) == 0)
+		(void)snprintf(ent->source_digest, sizeof(ent->source_digest),
+		    "%s", json_string_value(src));
 	return (0);
 }
 
@@ -846,6 +852,9 @@ check_entry(const struct store_entry *ent, struct error *ep)
 	if (ent->size < 0)
 		return (error_set(ep, EX_DATAERR, 0, "'%s': negative size",
 		    ent->ref));
+	if (ent->source_digest[0] != '\0' &&
+	    digest_validate(ent->source_digest, NULL, ep) == -1)
+		return (error_wrap(ep, "'%s': source digest", ent->ref));
 	return (0);
 }
 
@@ -867,6 +876,9 @@ store_index_set(struct store *s, const struct store_entry *ent,
 	if (desc == NULL)
 		return (error_set(ep, EX_DATAERR, 0, "'%s': not valid UTF-8",
 		    ent->ref));
+	if (ent->source_digest[0] != '\0')
+		(void)json_object_set_new(json_object_get(desc, "annotations"),
+		    STORE_SOURCE_DIGEST, json_string(ent->source_digest));
 	if (index_lock(s, true, &lfd, ep) == -1)
 		goto out;
 	index_clean_tmp(s);

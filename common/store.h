@@ -157,7 +157,16 @@ struct store_entry {
 	char	 media_type[128];
 	char	 digest[DIGEST_MAX];
 	int64_t	 size;
+	/*
+	 * The digest of the manifest as the registry served it, when the
+	 * entry points at an OCI rewrite of it (a Docker schema 2 manifest:
+	 * other OCI tools only read OCI-typed entries), else "".  Written as
+	 * the annotation STORE_SOURCE_DIGEST.
+	 */
+	char	 source_digest[DIGEST_MAX];
 };
+
+#define	STORE_SOURCE_DIGEST	"io.berth.image.source-digest"
 
 /*
  * True if s may be written as org.opencontainers.image.ref.name by the

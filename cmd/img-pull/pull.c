@@ -47,6 +47,7 @@ struct pull {
 	char			 index_digest[DIGEST_MAX];
 	char			 index_mt[128];
 	char			 digest[DIGEST_MAX];	/* image manifest */
+	char			 oci_digest[DIGEST_MAX]; /* its OCI rewrite */
 	int64_t			 size;
 	struct manifest		 m;
 	struct platform		 got;
@@ -230,7 +231,8 @@ commit:
 	progress_item_done(&p->prog);
 	return (0);
 fail:
-	ingest_abort(in, false);
+	/* Bytes that broke the descriptor (too many) must not be resumed. */
+	ingest_abort(in, ep->exit == EX_DATAERR);
 	return (error_wrap(ep, "fetch blob '%s'", d->digest));
 }
 
@@ -353,6 +355,44 @@ out:
 	return (rv);
 }
 
+/*
+ * The index.json entry for the pulled manifest.  OCI tools only read
+ * entries typed as OCI, so a Docker schema 2 manifest is named through an
+ * OCI rewrite over the same blobs (the registry's manifest stays in the
+ * store, and its digest, the one we print, is kept as an annotation).
+ */
+static int
+index_entry(struct pull *p, struct store_entry *ent, struct error *ep)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)memset(ent, 0, sizeof(*ent));
+	(void)snprintf(ent->ref, sizeof(ent->ref), "%s", p->refname);
+	if (strcmp(p->m.media_type, MT_DOCKER_MANIFEST) != 0) {
+		(void)snprintf(ent->media_type, sizeof(ent->media_type), "%s",
+		    p->m.media_type);
+		(void)snprintf(ent->digest, sizeof(ent->digest), "%s",
+		    p->digest);
+		ent->size = p->size;
+		return (0);
+	}
+	if (manifest_docker_to_oci(&p->m, &buf, &len, ep) == -1 ||
+	    store_blob_put(&p->st, buf, len, NULL, ent->digest, ep) == -1) {
+		free(buf);
+		return (error_wrap(ep, "manifest '%s'", p->digest));
+	}
+	free(buf);
+	(void)snprintf(ent->media_type, sizeof(ent->media_type), "%s",
+	    MT_OCI_MANIFEST);
+	ent->size = (int64_t)len;
+	(void)snprintf(ent->source_digest, sizeof(ent->source_digest), "%s",
+	    p->digest);
+	(void)snprintf(p->oci_digest, sizeof(p->oci_digest), "%s",
+	    ent->digest);
+	return (0);
+}
+
 static json_t *
 desc_json(const struct descriptor *d)
 {
@@ -390,6 +430,9 @@ print_result(struct pull *p, struct error *ep)
 	if (p->got.variant[0] != '\0')
 		(void)json_object_set_new(json_object_get(o, "platform"),
 		    "variant", json_string(p->got.variant));
+	if (p->oci_digest[0] != '\0')
+		(void)json_object_set_new(o, "ociDigest",
+		    json_string(p->oci_digest));
 	if (p->index_digest[0] != '\0')
 		(void)json_object_set_new(o, "index", json_pack("{s:s, s:s}",
 		    "digest", p->index_digest, "mediaType", p->index_mt));
@@ -521,13 +564,8 @@ pull_image(const struct pull_opts *o, const char *refstr, struct error *ep)
 	if (check_config(&p, ep) == -1)
 		goto out;
 
-	(void)memset(&ent, 0, sizeof(ent));
-	(void)snprintf(ent.ref, sizeof(ent.ref), "%s", p.refname);
-	(void)snprintf(ent.media_type, sizeof(ent.media_type), "%s",
-	    p.m.media_type);
-	(void)snprintf(ent.digest, sizeof(ent.digest), "%s", p.digest);
-	ent.size = p.size;
-	if (store_index_set(&p.st, &ent, ep) == -1)
+	if (index_entry(&p, &ent, ep) == -1 ||
+	    store_index_set(&p.st, &ent, ep) == -1)
 		goto out;
 	if (!store_refname_valid(p.refname))
 		log_warnx("'%s' is not a name other OCI tools can address "

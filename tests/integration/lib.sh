@@ -613,10 +613,11 @@ faultproxy_rules() {
 }
 
 # proxy_count [-l LOG] [-s STATUS] [-a yes|no] [-f FAULT] METHOD PATH_REGEX:
-# print how many logged requests have METHOD (a regex, e.g. "GET|HEAD" or
-# ".") and a path matching PATH_REGEX (jq test(), PCRE-like), optionally
-# only with response STATUS, with/without an Authorization header, or with
-# the fault FAULT applied ("none": no fault).  LOG defaults to $PROXY_LOG.
+# print how many logged requests have METHOD (a regex matched against the
+# whole method, e.g. "GET|HEAD", or ".*" for any) and a path matching
+# PATH_REGEX (jq test(), PCRE-like), optionally only with response STATUS,
+# with/without an Authorization header, or with the fault FAULT applied
+# ("none": no fault).  LOG defaults to $PROXY_LOG.
 proxy_count() {
 	_t_pc_pl=$PROXY_LOG
 	_t_pc_ps=

@@ -309,6 +309,45 @@ generic_content_type(void)
 	    "no mediaType, and both"));
 }
 
+/* A Docker manifest rewritten as OCI names the same blobs. */
+static void
+docker_to_oci(void)
+{
+	struct error e = ERROR_INIT;
+	struct manifest m, o;
+	char *buf = NULL, *again = NULL;
+	size_t len = 0, len2 = 0;
+
+	CHECK(parse(docker_manifest, MT_DOCKER_MANIFEST, &m));
+	CHECK(manifest_docker_to_oci(&m, &buf, &len, &e) == 0);
+	CHECK(buf != NULL && strlen(buf) == len);
+	CHECK(parse(buf, MT_OCI_MANIFEST, &o));
+	CHECK_STREQ(o.config.media_type, MT_OCI_CONFIG);
+	CHECK_STREQ(o.config.digest, DA);
+	CHECK(o.config.size == 1469);
+	CHECK(o.nlayers == 2);
+	if (o.nlayers == 2) {
+		CHECK_STREQ(o.layers[0].media_type, MT_OCI_LAYER_GZIP);
+		CHECK_STREQ(o.layers[0].digest, DB);
+		CHECK(o.layers[0].size == 2818413);
+		CHECK_STREQ(o.layers[1].media_type, MT_OCI_LAYER_ND_GZIP);
+		CHECK(o.layers[1].nurls == 1);
+	}
+	/* Deterministic: the same input gives the same bytes. */
+	CHECK(manifest_docker_to_oci(&m, &again, &len2, &e) == 0);
+	CHECK(len == len2 && again != NULL && memcmp(buf, again, len) == 0);
+	manifest_release(&o);
+	free(buf);
+	free(again);
+	/* Only Docker image manifests are rewritten. */
+	CHECK(manifest_docker_to_oci(&o, &buf, &len, &e) == -1);
+	manifest_release(&m);
+	CHECK(parse(oci_manifest, NULL, &m));
+	CHECK(manifest_docker_to_oci(&m, &buf, &len, &e) == -1);
+	CHECK(e.exit == EX_DATAERR && buf == NULL);
+	manifest_release(&m);
+}
+
 static void
 bad_documents(void)
 {
@@ -887,6 +926,7 @@ main(void)
 	TEST(inferred_types);
 	TEST(cve_2021_41190);
 	TEST(generic_content_type);
+	TEST(docker_to_oci);
 	TEST(bad_documents);
 	TEST(bad_descriptors);
 	TEST(bad_platforms_in_index);

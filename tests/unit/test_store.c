@@ -770,6 +770,41 @@ index_ops(void)
 	store_close(&s);
 }
 
+/* An entry naming an OCI rewrite keeps the registry's digest. */
+static void
+index_source_digest(void)
+{
+	static const char src[] = "sha256:"
+	    "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+	struct error e = ERROR_INIT;
+	struct store s;
+	struct store_entry ent, got;
+	json_t *j, *d;
+
+	CHECK(store_open(&s, root_path("srcdigest"), true, &e) == 0);
+	fill_entry(&ent, "docker.io/library/d:1", "rewrite");
+	(void)snprintf(ent.source_digest, sizeof(ent.source_digest), "%s",
+	    src);
+	CHECK(store_index_set(&s, &ent, &e) == 0);
+	CHECK(store_index_get(&s, ent.ref, &got, &e) == 0);
+	CHECK_STREQ(got.source_digest, src);
+	CHECK_STREQ(got.digest, ent.digest);
+	j = load_index(&s);
+	d = json_array_get(json_object_get(j, "manifests"), 0);
+	CHECK_STREQ(json_string_value(json_object_get(json_object_get(d,
+	    "annotations"), STORE_SOURCE_DIGEST)), src);
+	json_decref(j);
+	/* Without one, the entry has none, and a bad one is refused. */
+	fill_entry(&ent, "docker.io/library/d:1", "plain");
+	CHECK(store_index_set(&s, &ent, &e) == 0);
+	CHECK(store_index_get(&s, ent.ref, &got, &e) == 0);
+	CHECK_STREQ(got.source_digest, "");
+	(void)snprintf(ent.source_digest, sizeof(ent.source_digest),
+	    "sha256:xyz");
+	CHECK(store_index_set(&s, &ent, &e) == -1 && e.exit == EX_DATAERR);
+	store_close(&s);
+}
+
 /* What other OCI tools wrote stays as it was. */
 static void
 index_foreign(void)
@@ -1044,6 +1079,7 @@ main(void)
 	TEST(ingest_killed);
 	TEST(ingest_concurrent);
 	TEST(index_ops);
+	TEST(index_source_digest);
 	TEST(index_foreign);
 	TEST(index_concurrent);
 	TEST(index_stale_tmp);
