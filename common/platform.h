@@ -67,4 +67,12 @@ ssize_t	os_getxattrat(int, const char *, const char *, void *, size_t);
  */
 int	os_chflagsat(int, const char *, unsigned long);
 
+/*
+ * Start writing back len bytes of fd from offset off without waiting, so
+ * that a later fsync(2) of a large file finds little left to do (Linux:
+ * sync_file_range(SYNC_FILE_RANGE_WRITE)).  A hint: where the system has
+ * no such call it does nothing, and errors are ignored.
+ */
+void	os_writeback_start(int, off_t, off_t);
+
 #endif /* COMMON_PLATFORM_H */

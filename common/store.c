@@ -57,7 +57,16 @@ struct ingest {
 	unsigned char	*buf;		/* INGEST_BUFSZ write buffer */
 	size_t		 buflen;
 	bool		 broken;	/* a write failed: file != offset */
+	int64_t		 written;	/* bytes in the file */
+	int64_t		 flushed;	/* of which writeback was started */
 };
+
+/*
+ * Writeback of a partial download is started every INGEST_WRITEBACK bytes,
+ * so that the disk works while the network does and the fsync at commit
+ * has little left to wait for.
+ */
+#define	INGEST_WRITEBACK	(8 * 1024 * 1024)
 
 static const char *
 alg_name(enum digest_alg alg)
@@ -387,6 +396,18 @@ store_blob_put(struct store *s, const void *buf, size_t len,
 	return (0);
 }
 
+/* Account for n bytes written to the file; start writeback of full runs. */
+static void
+ingest_written(struct ingest *ig, size_t n)
+{
+	ig->written += (int64_t)n;
+	if (ig->written - ig->flushed >= INGEST_WRITEBACK) {
+		os_writeback_start(ig->fd, (off_t)ig->flushed,
+		    (off_t)(ig->written - ig->flushed));
+		ig->flushed = ig->written;
+	}
+}
+
 /* Write out what the ingest buffered. */
 static int
 ingest_flush(struct ingest *ig, struct error *ep)
@@ -401,6 +422,7 @@ ingest_flush(struct ingest *ig, struct error *ep)
 		return (error_wrap(ep, "blob '%s': partial download",
 		    ig->digest));
 	}
+	ingest_written(ig, ig->buflen);
 	ig->buflen = 0;
 	return (0);
 }
@@ -437,7 +459,7 @@ ingest_rehash(struct ingest *ig, int64_t size, struct error *ep)
 		hasher_update(ig->h, ig->buf, (size_t)n);
 		off += n;
 	}
-	ig->offset = off;
+	ig->offset = ig->written = ig->flushed = off;
 	return (0);
 }
 
@@ -545,6 +567,7 @@ ingest_write(struct ingest *ig, const void *data, size_t len,
 			return (error_wrap(ep, "blob '%s': partial download",
 			    ig->digest));
 		}
+		ingest_written(ig, len);
 		return (0);
 	}
 	(void)memcpy(ig->buf + ig->buflen, data, len);
@@ -566,7 +589,7 @@ ingest_reset(struct ingest *ig, struct error *ep)
 	ig->broken = false;
 	hasher_free(ig->h);
 	ig->h = hasher_new(ig->alg);
-	ig->offset = 0;
+	ig->offset = ig->written = ig->flushed = 0;
 	return (0);
 }
 

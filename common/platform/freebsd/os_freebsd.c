@@ -336,3 +336,15 @@ os_chflagsat(int dirfd, const char *name, unsigned long flags)
 {
 	return (chflagsat(dirfd, name, flags, AT_SYMLINK_NOFOLLOW));
 }
+
+/*
+ * FreeBSD has no sync_file_range(2); its buffer cache starts writing dirty
+ * data on its own, and ingest's final fsync(2) does the rest.
+ */
+void
+os_writeback_start(int fd, off_t off, off_t len)
+{
+	(void)fd;
+	(void)off;
+	(void)len;
+}

@@ -153,3 +153,9 @@ os_chflagsat(int dirfd, const char *name, unsigned long flags)
 	errno = ENOTSUP;
 	return (-1);
 }
+
+void
+os_writeback_start(int fd, off_t off, off_t len)
+{
+	(void)sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE);
+}
