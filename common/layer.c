@@ -19,6 +19,13 @@
  * Directories are created 0700 and get their mode and times in a final
  * pass, deepest first, after checking that the path still names the
  * directory we created.
+ *
+ * An overlay diff starts empty, so a hardlink to a file of a lower layer
+ * finds no target in it.  Given the lower diffs (layer_opts.lower_fds),
+ * the target is looked up in their merged view the way overlayfs looks
+ * it up, and copied up into the diff before the link is made, as link(2)
+ * on a mounted overlay does; what was copied up counts as lower content
+ * for the whiteouts and opaque markers that follow.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -47,6 +54,7 @@
 #include "common/layer.h"
 #include "common/log.h"
 #include "common/platform.h"
+#include "common/platform_driver.h"
 #include "common/xalloc.h"
 
 #define	BUFSZ		(1U << 20)
@@ -58,6 +66,14 @@
 #define	OVL_OPAQUE	"trusted.overlay.opaque"
 #ifndef NAME_MAX
 #define	NAME_MAX	255
+#endif
+/* Symlinks followed in a hardlink target's path, as Linux's MAXSYMLINKS. */
+#define	SYMLINKS_MAX	40
+/* The xattr names of a lower file being copied up. */
+#define	LAYER_XATTR_LIST_MAX	65536
+/* "No such attribute": ENODATA on Linux, ENOATTR on the BSDs. */
+#ifndef ENOATTR
+#define	ENOATTR	ENODATA
 #endif
 
 /*
@@ -1181,12 +1197,12 @@ write_file(struct lapply *la, struct archive_entry *e, int pfd,
 	return (0);
 }
 
-static void
-defer_dir(struct lapply *la, struct archive_entry *e, const struct stat *st,
-    struct kent *k)
+/* Mode, times and flags of the directory path (stat st) for the end. */
+static struct deferred *
+defer_push(struct lapply *la, const char *path, unsigned depth,
+    const struct stat *st, mode_t mode)
 {
 	struct deferred *d;
-	unsigned long set, clear;
 
 	if (la->ndefs == la->capdefs) {
 		la->capdefs = la->capdefs == 0 ? 256 : la->capdefs * 2;
@@ -1194,18 +1210,31 @@ defer_dir(struct lapply *la, struct archive_entry *e, const struct stat *st,
 		    sizeof(*la->defs));
 	}
 	d = &la->defs[la->ndefs];
-	d->path = xstrdup(la->path);
-	la->defbytes += strlen(la->path) + 1 + sizeof(*d);
+	d->path = xstrdup(path);
+	la->defbytes += strlen(path) + 1 + sizeof(*d);
 	d->dev = st->st_dev;
 	d->ino = st->st_ino;
-	d->mode = archive_entry_perm(e) & 07777;
+	d->mode = mode;
 	d->dead = false;
-	d->depth = la->depth;
+	d->depth = depth;
 	d->seq = la->ndefs;
+	d->fflags = 0;
+	la->ndefs++;
+	return (d);
+}
+
+static void
+defer_dir(struct lapply *la, struct archive_entry *e, const struct stat *st,
+    struct kent *k)
+{
+	struct deferred *d;
+	unsigned long set, clear;
+
+	d = defer_push(la, la->path, la->depth, st,
+	    archive_entry_perm(e) & 07777);
 	archive_entry_fflags(e, &set, &clear);
 	d->fflags = set;
 	entry_times(e, d->times);
-	la->ndefs++;
 	if (k != NULL)
 		k->defer = la->ndefs;
 }
@@ -1349,9 +1378,621 @@ write_special(struct lapply *la, struct archive_entry *e, int pfd,
 	return (0);
 }
 
+/* ---- hardlinks to lower layers (overlay diffs) ---- */
+
 /*
- * A hardlink to a non-directory already inside the root.  Its data, if
- * the archive carries any, is never written anywhere (CVE-2016-5418: it
+ * The merged view of the root over the lower diffs, as a path is walked
+ * in it: per layer (0 the root, i the lower diff lower_fds[i - 1]) the
+ * directory reached, or -1 where that layer has none or is hidden.  The
+ * root's is always there: what the root lacks is copied up on the way.
+ */
+struct mwalk {
+	int	*fd;
+	bool	*own;
+	size_t	 n;
+};
+
+enum mstep {
+	MSTEP_DIR,		/* a directory: the walk went into it */
+	MSTEP_MISSING,		/* nothing, a whiteout or a non-directory */
+	MSTEP_SYMLINK		/* a symlink: its target is in link */
+};
+
+static bool
+is_whiteout(const struct stat *st)
+{
+	return (S_ISCHR(st->st_mode) && st->st_rdev == 0);
+}
+
+static bool
+is_opaque(int fd)
+{
+	char v[2];
+
+	return (os_fgetxattr(fd, OVL_OPAQUE, v, sizeof(v)) == 1 &&
+	    v[0] == 'y');
+}
+
+static void
+mw_drop(struct mwalk *w, size_t i)
+{
+	if (w->own[i])
+		(void)close(w->fd[i]);
+	w->fd[i] = -1;
+	w->own[i] = false;
+}
+
+static void
+mw_reset(struct lapply *la, struct mwalk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		mw_drop(w, i);
+		w->fd[i] = i == 0 ? la->rootfd : la->o.lower_fds[i - 1];
+	}
+}
+
+/*
+ * Clean in into out (LAYER_PATH_MAX bytes) as a path resolved beneath a
+ * root: ".." at the root stays there, as RESOLVE_IN_ROOT does.
+ */
+static int
+path_clean_in_root(const char *in, char *out, struct error *ep)
+{
+	const char *p = in, *c;
+	size_t len = 0, n;
+	char *slash;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		c = p;
+		n = strcspn(p, "/");
+		p += n;
+		if (n == 1 && c[0] == '.')
+			continue;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			slash = strrchr(out, '/');
+			len = slash != NULL ? (size_t)(slash - out) : 0;
+			out[len] = '\0';
+			continue;
+		}
+		if (len + n + 2 > LAYER_PATH_MAX)
+			return (error_set(ep, EX_DATAERR, 0,
+			    "'%.64s...': path longer than %d bytes", in,
+			    LAYER_PATH_MAX - 1));
+		if (len > 0)
+			out[len++] = '/';
+		(void)memcpy(out + len, c, n);
+		len += n;
+		out[len] = '\0';
+	}
+	return (0);
+}
+
+/* Not copied up: overlayfs's own attributes (an image's are escaped). */
+static bool
+xattr_private(const char *name)
+{
+	return (strncmp(name, OVL_PREFIX, sizeof(OVL_PREFIX) - 1) == 0 &&
+	    strncmp(name + sizeof(OVL_PREFIX) - 1, "overlay.", 8) != 0);
+}
+
+static bool
+xattr_soft(int errnum)
+{
+	return (errnum == ENOTSUP || errnum == EOPNOTSUPP || errnum == EPERM ||
+	    errnum == EACCES || errnum == ENOATTR);
+}
+
+/*
+ * Copy the xattrs of the lower sfd (or sdir/name, not followed, when sfd
+ * is -1) to dfd (or ddir/name).  What we may not read or set is counted
+ * as skipped, as set_xattrs() does.
+ */
+static int
+copy_xattrs_up(struct lapply *la, int sfd, int sdir, int dfd, int ddir,
+    const char *name, const char *path, struct error *ep)
+{
+	char *list;
+	unsigned char *val = NULL;
+	const char *a;
+	ssize_t len, vlen;
+	int r, rv = -1;
+
+	list = xmalloc(LAYER_XATTR_LIST_MAX);
+	if (sfd != -1)
+		len = os_flistxattr(sfd, list, LAYER_XATTR_LIST_MAX);
+	else
+		len = os_listxattrat(sdir, name, list, LAYER_XATTR_LIST_MAX);
+	if (len == -1) {
+		(void)syserr(ep, errno, "list xattrs of", path);
+		goto out;
+	}
+	val = xmalloc(LAYER_XATTR_VALUE_MAX);
+	for (a = list; a < list + len; a += strlen(a) + 1) {
+		if (xattr_private(a))
+			continue;
+		if (!xattr_wanted(la, a)) {
+			la->st->xattrs_skipped++;
+			continue;
+		}
+		if (sfd != -1)
+			vlen = os_fgetxattr(sfd, a, val, LAYER_XATTR_VALUE_MAX);
+		else
+			vlen = os_getxattrat(sdir, name, a, val,
+			    LAYER_XATTR_VALUE_MAX);
+		if (vlen == -1) {
+			if (xattr_soft(errno)) {
+				la->st->xattrs_skipped++;
+				continue;
+			}
+			(void)error_set(ep, EX_OSERR, errno,
+			    "get xattr '%s' of '%s'", a, path);
+			goto out;
+		}
+		if (dfd != -1)
+			r = os_fsetxattr(dfd, a, val, (size_t)vlen);
+		else
+			r = os_setxattrat(ddir, name, a, val, (size_t)vlen);
+		if (r == -1) {
+			if (xattr_soft(errno)) {
+				la->st->xattrs_skipped++;
+				continue;
+			}
+			(void)error_set(ep, errno == ENOSPC || errno == E2BIG ?
+			    EX_IOERR : EX_OSERR, errno,
+			    "set xattr '%s' on '%s'", a, path);
+			goto out;
+		}
+	}
+	rv = 0;
+out:
+	free(val);
+	free(list);
+	return (rv);
+}
+
+/*
+ * Copy the lower directory sfd (stat sst) up as rdir/name (path, at
+ * depth): owner and xattrs now, mode and times at the end with this
+ * layer's own directories.  Returns the new directory's fd.
+ */
+static int
+copy_up_dir(struct lapply *la, int sfd, const struct stat *sst, int rdir,
+    const char *name, const char *path, unsigned depth, struct error *ep)
+{
+	struct deferred *d;
+	struct stat st;
+	int fd, r;
+
+	if (mkdirat(rdir, name, 0700) == -1)
+		return (syserr(ep, errno, "copy up", path));
+	if ((fd = openat(rdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return (syserr(ep, errno, "open", path));
+	la->st->copied_up++;
+	if ((la->o.privileged && fchown(fd, sst->st_uid, sst->st_gid) == -1) ||
+	    fstat(fd, &st) == -1) {
+		r = errno;
+		(void)close(fd);
+		return (syserr(ep, r, "copy up", path));
+	}
+	if (copy_xattrs_up(la, sfd, -1, fd, -1, NULL, path, ep) == -1) {
+		(void)close(fd);
+		return (-1);
+	}
+	d = defer_push(la, path, depth, &st, sst->st_mode & 07777);
+	d->times[0] = sst->st_atim;
+	d->times[1] = sst->st_mtim;
+	return (fd);
+}
+
+/* Copy len bytes at off of sfd to dfd, in the kernel if it can. */
+static int
+copy_range_up(int sfd, int dfd, off_t off, off_t len, bool *cfr,
+    unsigned char **bufp, const char *path, struct error *ep)
+{
+	off_t ioff = off, ooff = off, end = off + len;
+	ssize_t n, w;
+	size_t want;
+
+	while (*cfr && ioff < end) {
+		want = (size_t)(end - ioff > (off_t)1 << 30 ? (off_t)1 << 30 :
+		    end - ioff);
+		if ((n = os_copy_file_range(sfd, &ioff, dfd, &ooff, want)) ==
+		    -1) {
+			if (errno == EINTR)
+				continue;
+			if (ioff == off && (errno == ENOSYS ||
+			    errno == EXDEV || errno == EINVAL ||
+			    errno == ENOTSUP || errno == EOPNOTSUPP)) {
+				*cfr = false;
+				break;
+			}
+			return (syserr(ep, errno, "copy up", path));
+		}
+		if (n == 0)
+			return (error_set(ep, EX_IOERR, 0, "copy up '%s': "
+			    "the lower file shrank", path));
+	}
+	if (ioff < end && *bufp == NULL)
+		*bufp = xmalloc(BUFSZ);
+	while (ioff < end) {
+		want = (size_t)(end - ioff > BUFSZ ? BUFSZ : end - ioff);
+		if ((n = pread(sfd, *bufp, want, ioff)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (syserr(ep, errno, "read", path));
+		}
+		if (n == 0)
+			return (error_set(ep, EX_IOERR, 0, "copy up '%s': "
+			    "the lower file shrank", path));
+		for (w = 0; w < n;) {
+			ssize_t k = pwrite(dfd, *bufp + w, (size_t)(n - w),
+			    ooff);
+
+			if (k == -1) {
+				if (errno == EINTR)
+					continue;
+				return (syserr(ep, errno, "write", path));
+			}
+			w += k;
+			ooff += k;
+		}
+		ioff += n;
+	}
+	return (0);
+}
+
+/* The data of the regular file sfd (size bytes) into dfd, holes kept. */
+static int
+copy_data_up(int sfd, int dfd, off_t size, const char *path,
+    struct error *ep)
+{
+	unsigned char *buf = NULL;
+	off_t off, data, hole;
+	bool cfr = true;
+	int rv = -1;
+
+	if (size == 0 || os_clone_file(sfd, dfd) == 0)
+		return (0);
+	for (off = 0; off < size; off = hole) {
+		if ((data = lseek(sfd, off, SEEK_DATA)) == -1) {
+			if (errno == ENXIO)
+				break;		/* a hole to the end */
+			if (errno != EINVAL && errno != ENOTSUP &&
+			    errno != EOPNOTSUPP) {
+				(void)syserr(ep, errno, "seek", path);
+				goto out;
+			}
+			data = off;
+			hole = size;
+		} else if ((hole = lseek(sfd, data, SEEK_HOLE)) == -1 ||
+		    hole > size)
+			hole = size;
+		if (data >= size)
+			break;
+		if (copy_range_up(sfd, dfd, data, hole - data, &cfr, &buf,
+		    path, ep) == -1)
+			goto out;
+	}
+	if (ftruncate(dfd, size) == -1) {
+		(void)syserr(ep, errno, "truncate", path);
+		goto out;
+	}
+	rv = 0;
+out:
+	free(buf);
+	return (rv);
+}
+
+static int
+copy_up_file(struct lapply *la, int sdir, const char *name,
+    const struct stat *sst, int rdir, const char *path, struct error *ep)
+{
+	struct timespec ts[2];
+	struct stat st;
+	int sfd, dfd = -1, r, rv = -1;
+
+	if ((sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return (syserr(ep, errno, "open lower", path));
+	if (fstat(sfd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_ino != sst->st_ino || st.st_dev != sst->st_dev) {
+		(void)error_set(ep, EX_IOERR, 0, "copy up '%s': the lower "
+		    "file changed", path);
+		goto out;
+	}
+	if ((dfd = openat(rdir, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		(void)syserr(ep, errno, "copy up", path);
+		goto out;
+	}
+	la->st->copied_up++;
+	if (copy_data_up(sfd, dfd, st.st_size, path, ep) == -1)
+		goto out;
+	/* Owner first: chown clears set-id bits. */
+	if (la->o.privileged && fchown(dfd, st.st_uid, st.st_gid) == -1) {
+		(void)syserr(ep, errno, "chown", path);
+		goto out;
+	}
+	if (fchmod(dfd, st.st_mode & 07777) == -1) {
+		(void)syserr(ep, errno, "chmod", path);
+		goto out;
+	}
+	if (copy_xattrs_up(la, sfd, -1, dfd, -1, NULL, path, ep) == -1)
+		goto out;
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	if (futimens(dfd, ts) == -1) {
+		(void)syserr(ep, errno, "set times of", path);
+		goto out;
+	}
+	rv = 0;
+out:
+	if (dfd != -1 && close(dfd) == -1 && rv == 0) {
+		r = errno;
+		rv = syserr(ep, r, "close", path);
+	}
+	(void)close(sfd);
+	return (rv);
+}
+
+/* A lower symlink (as a symlink), device or FIFO: sdir/name to rdir. */
+static int
+copy_up_node(struct lapply *la, int sdir, const char *name,
+    const struct stat *sst, int rdir, const char *path, struct error *ep)
+{
+	char link[LAYER_PATH_MAX];
+	struct timespec ts[2];
+	ssize_t n;
+
+	if (S_ISREG(sst->st_mode))
+		return (copy_up_file(la, sdir, name, sst, rdir, path, ep));
+	if (S_ISLNK(sst->st_mode)) {
+		if ((n = readlinkat(sdir, name, link, sizeof(link))) == -1)
+			return (syserr(ep, errno, "readlink", path));
+		if ((size_t)n >= sizeof(link))
+			return (error_set(ep, EX_DATAERR, 0, "'%s': symlink "
+			    "target longer than %d bytes", path,
+			    LAYER_PATH_MAX - 1));
+		link[n] = '\0';
+		if (symlinkat(link, rdir, name) == -1)
+			return (syserr(ep, errno, "copy up", path));
+	} else if (S_ISCHR(sst->st_mode) || S_ISBLK(sst->st_mode) ||
+	    S_ISFIFO(sst->st_mode)) {
+		if (os_mknodat_rdev(rdir, name, sst->st_mode, sst->st_rdev) ==
+		    -1)
+			return (syserr(ep, errno, "copy up", path));
+	} else
+		return (error_set(ep, EX_DATAERR, 0, "'%s': cannot copy up "
+		    "a file of this type", path));
+	la->st->copied_up++;
+	if (la->o.privileged && fchownat(rdir, name, sst->st_uid,
+	    sst->st_gid, AT_SYMLINK_NOFOLLOW) == -1)
+		return (syserr(ep, errno, "chown", path));
+	if (!S_ISLNK(sst->st_mode) && os_fchmodat_nofollow(rdir, name,
+	    sst->st_mode & 07777) == -1)
+		return (syserr(ep, errno, "chmod", path));
+	if (copy_xattrs_up(la, -1, sdir, -1, rdir, name, path, ep) == -1)
+		return (-1);
+	ts[0] = sst->st_atim;
+	ts[1] = sst->st_mtim;
+	if (utimensat(rdir, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+		return (syserr(ep, errno, "set times of", path));
+	return (0);
+}
+
+/*
+ * Walk into name (a directory at path, depth components deep) in the
+ * merged view: the first layer holding name decides (a whiteout or a
+ * non-directory ends the walk, a symlink is handed back in link), and the
+ * layers below merge with it as long as they hold directories and no
+ * opaque one is met.  The root's directory is copied up if it has none.
+ */
+static int
+mw_step(struct lapply *la, struct mwalk *w, const char *name,
+    const char *path, unsigned depth, char *link, struct error *ep)
+{
+	struct stat st;
+	ssize_t len;
+	size_t i;
+	bool found = false, hidden = false;
+	int *nfd, r = -1;
+
+	nfd = xcalloc(w->n, sizeof(*nfd));
+	for (i = 0; i < w->n; i++)
+		nfd[i] = -1;
+	for (i = 0; i < w->n && !hidden; i++) {
+		if (w->fd[i] == -1)
+			continue;
+		if (fstatat(w->fd[i], name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno == ENOENT)
+				continue;
+			(void)syserr(ep, errno, "stat", path);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			if (found)
+				break;		/* hides what is below */
+			if (!S_ISLNK(st.st_mode)) {
+				r = MSTEP_MISSING;
+				goto out;
+			}
+			if ((len = readlinkat(w->fd[i], name, link,
+			    LAYER_PATH_MAX)) == -1) {
+				(void)syserr(ep, errno, "readlink", path);
+				goto out;
+			}
+			if (len == 0) {
+				r = MSTEP_MISSING;
+				goto out;
+			}
+			if ((size_t)len >= LAYER_PATH_MAX) {
+				(void)error_set(ep, EX_DATAERR, 0, "'%s': "
+				    "symlink target longer than %d bytes",
+				    path, LAYER_PATH_MAX - 1);
+				goto out;
+			}
+			link[len] = '\0';
+			r = MSTEP_SYMLINK;
+			goto out;
+		}
+		if ((nfd[i] = openat(w->fd[i], name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+			(void)syserr(ep, errno, "open", path);
+			goto out;
+		}
+		if (!found && i > 0 && (nfd[0] = copy_up_dir(la, nfd[i], &st,
+		    w->fd[0], name, path, depth, ep)) == -1)
+			goto out;
+		found = true;
+		hidden = is_opaque(nfd[i]);
+	}
+	if (!found) {
+		r = MSTEP_MISSING;
+		goto out;
+	}
+	for (i = 0; i < w->n; i++) {
+		mw_drop(w, i);
+		w->fd[i] = nfd[i];
+		w->own[i] = nfd[i] != -1;
+		nfd[i] = -1;
+	}
+	r = MSTEP_DIR;
+out:
+	for (i = 0; i < w->n; i++)
+		if (nfd[i] != -1)
+			(void)close(nfd[i]);
+	free(nfd);
+	return (r);
+}
+
+/*
+ * Find the hardlink target (cleaned, not the root; rewritten in place when
+ * a symlink in it is followed) in the merged view of the root over the
+ * lower diffs, as overlayfs would, and copy it up into the root with the
+ * directories above it that the root lacks, as link(2) on the mounted
+ * overlay does.  Returns a directory fd of the root (the caller closes
+ * it) holding the target as *basep; -1 with EX_DATAERR for a target that
+ * the merged view does not have, or has as a directory.
+ */
+static int
+lower_target(struct lapply *la, struct archive_entry *e, char *target,
+    const char **basep, struct error *ep)
+{
+	char path[LAYER_PATH_MAX], link[LAYER_PATH_MAX];
+	char name[NAME_MAX + 1], *joined;
+	struct mwalk w;
+	struct stat st;
+	const char *p, *rest;
+	unsigned depth, nsym = 0;
+	size_t i, n;
+	int r, rv = -1;
+
+	w.n = 1 + la->o.nlower;
+	w.fd = xcalloc(w.n, sizeof(*w.fd));
+	w.own = xcalloc(w.n, sizeof(*w.own));
+	for (i = 0; i < w.n; i++)
+		w.fd[i] = -1;
+restart:
+	mw_reset(la, &w);
+	depth = 0;
+	for (p = target;; p = rest) {
+		n = strcspn(p, "/");
+		if (p[n] == '\0')
+			break;
+		if (n > NAME_MAX) {
+			(void)error_set(ep, EX_DATAERR, 0, "'%s': hardlink "
+			    "target '%s': name too long", la->path, target);
+			goto out;
+		}
+		(void)memcpy(name, p, n);
+		name[n] = '\0';
+		rest = p + n + 1;
+		/* What is walked so far, this name included. */
+		(void)snprintf(path, sizeof(path), "%.*s",
+		    (int)(rest - 1 - target), target);
+		r = mw_step(la, &w, name, path, depth + 1, link, ep);
+		if (r == -1)
+			goto out;
+		if (r == MSTEP_MISSING)
+			goto missing;
+		if (r == MSTEP_SYMLINK) {
+			if (++nsym > SYMLINKS_MAX) {
+				(void)error_set(ep, EX_DATAERR, ELOOP, "'%s': "
+				    "hardlink target '%s': too many symlinks",
+				    la->path, archive_entry_hardlink(e));
+				goto out;
+			}
+			/* Relative to its directory, or to the root. */
+			joined = xasprintf("%.*s/%s/%s", link[0] == '/' ? 0 :
+			    (int)(p - target), target, link, rest);
+			r = path_clean_in_root(joined, path, ep);
+			free(joined);
+			if (r == -1)
+				goto out;
+			if (path[0] == '\0') {
+				(void)error_set(ep, EX_DATAERR, 0, "'%s': "
+				    "hardlink to the root", la->path);
+				goto out;
+			}
+			(void)memcpy(target, path, strlen(path) + 1);
+			goto restart;
+		}
+		depth++;
+	}
+	for (i = 0; i < w.n; i++) {
+		if (w.fd[i] == -1)
+			continue;
+		if (fstatat(w.fd[i], p, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			break;
+		if (errno != ENOENT) {
+			(void)syserr(ep, errno, "stat", target);
+			goto out;
+		}
+	}
+	if (i == w.n || is_whiteout(&st))
+		goto missing;
+	if (S_ISDIR(st.st_mode)) {
+		(void)error_set(ep, EX_DATAERR, 0, "'%s': hardlink to the "
+		    "directory '%s'", la->path, archive_entry_hardlink(e));
+		goto out;
+	}
+	if (i > 0 && copy_up_node(la, w.fd[i], p, &st, w.fd[0], target,
+	    ep) == -1)
+		goto out;
+	if (w.own[0]) {
+		rv = w.fd[0];
+		w.own[0] = false;
+	} else if ((rv = fcntl(w.fd[0], F_DUPFD_CLOEXEC, 0)) == -1) {
+		(void)syserr(ep, errno, "dup", "");
+		goto out;
+	}
+	*basep = p;
+	goto out;
+missing:
+	(void)error_set(ep, EX_DATAERR, 0, "'%s': hardlink target '%s' not "
+	    "found in the root or the layers below", la->path,
+	    archive_entry_hardlink(e));
+	la->st->hardlink_missing = true;
+out:
+	for (i = 0; i < w.n; i++)
+		mw_drop(&w, i);
+	free(w.fd);
+	free(w.own);
+	return (rv);
+}
+
+/*
+ * A hardlink to a non-directory already inside the root (or, for an
+ * overlay diff with lower_fds, in the merged view, copied up).  Its data,
+ * if the archive carries any, is never written anywhere (CVE-2016-5418: it
  * would land in the link target), and the target keeps its metadata.
  */
 static int
@@ -1359,7 +2000,8 @@ write_hardlink(struct lapply *la, struct archive_entry *e, int pfd,
     const char *base, struct error *ep)
 {
 	char target[LAYER_PATH_MAX];
-	char *tparent, *tbase;
+	const char *tbase;
+	char *tparent, *tb;
 	struct stat st;
 	int tfd, r;
 
@@ -1371,22 +2013,39 @@ write_hardlink(struct lapply *la, struct archive_entry *e, int pfd,
 		    "'%s': hardlink to the root", la->path));
 	if (strcmp(target, la->path) == 0)
 		return (0);
-	path_split(target, &tparent, &tbase);
+	if (la->o.whiteout == LAYER_WHITEOUT_OVERLAY && la->o.nlower > 0) {
+		if ((tfd = lower_target(la, e, target, &tbase, ep)) == -1)
+			return (-1);
+		goto link;
+	}
+	path_split(target, &tparent, &tb);
+	tbase = tb;
 	if ((tfd = open_dir(la, tparent, false, ep)) == -1) {
-		if (ep->errnum == ENOENT)
+		if (ep->errnum == ENOENT) {
+			la->st->hardlink_missing = true;
 			return (error_set(ep, EX_DATAERR, 0,
 			    "'%s': hardlink target '%s' not found in the root",
 			    la->path, archive_entry_hardlink(e)));
+		}
 		return (error_wrap(ep, "'%s': hardlink target", la->path));
 	}
 	if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		r = errno;
 		(void)close(tfd);
-		if (r == ENOENT)
+		if (r == ENOENT) {
+			la->st->hardlink_missing = true;
 			return (error_set(ep, EX_DATAERR, 0,
 			    "'%s': hardlink target '%s' not found in the root",
 			    la->path, archive_entry_hardlink(e)));
+		}
 		return (syserr(ep, r, "stat", archive_entry_hardlink(e)));
+	}
+	/* An overlay whiteout made earlier in this layer: deleted. */
+	if (la->o.whiteout == LAYER_WHITEOUT_OVERLAY && is_whiteout(&st)) {
+		(void)close(tfd);
+		return (error_set(ep, EX_DATAERR, 0,
+		    "'%s': hardlink target '%s' not found in the root",
+		    la->path, archive_entry_hardlink(e)));
 	}
 	if (S_ISDIR(st.st_mode)) {
 		(void)close(tfd);
@@ -1394,6 +2053,7 @@ write_hardlink(struct lapply *la, struct archive_entry *e, int pfd,
 		    "'%s': hardlink to the directory '%s'", la->path,
 		    archive_entry_hardlink(e)));
 	}
+link:
 	r = linkat(tfd, tbase, pfd, base, 0);
 	if (r == -1 && errno == EEXIST) {
 		if (make_room(la, pfd, base, ep) == -1) {
@@ -1429,27 +2089,18 @@ nothing_below(struct error *ep)
 	return (0);
 }
 
-/* ".wh..wh..opq" in dir (cleaned path). */
+/*
+ * Remove the lower content in the directory dfd (dir, cleaned): what this
+ * layer wrote stays.  Returns the number of names looked at, or -1.
+ */
 static int
-opaque(struct lapply *la, const char *dir, struct error *ep)
+rm_lower_in(struct lapply *la, int dfd, const char *dir, struct error *ep)
 {
 	char **names;
 	char *sub;
 	size_t i, n;
-	int dfd, rv = 0;
+	int rv = 0;
 
-	if (la->o.whiteout == LAYER_WHITEOUT_OVERLAY) {
-		if ((dfd = parent_fd(la, dir, true, ep)) == -1)
-			return (-1);
-		if (os_fsetxattr(dfd, OVL_OPAQUE, "y", 1) == -1)
-			return (error_set(ep, errno == EPERM ? EX_NOPERM :
-			    EX_OSERR, errno, "set %s on '%s'", OVL_OPAQUE,
-			    dir[0] != '\0' ? dir : "."));
-		(void)kset_put_tree(&la->kept, dir);
-		return (0);
-	}
-	if ((dfd = parent_fd(la, dir, false, ep)) == -1)
-		return (nothing_below(ep));
 	if (list_dir(dfd, dir, &names, &n, ep) == -1)
 		return (-1);
 	for (i = 0; i < n && rv == 0; i++) {
@@ -1459,12 +2110,41 @@ opaque(struct lapply *la, const char *dir, struct error *ep)
 		free(sub);
 	}
 	free_names(names, n);
+	return (rv == -1 ? -1 : (int)(n > INT_MAX ? INT_MAX : n));
+}
+
+/* ".wh..wh..opq" in dir (cleaned path). */
+static int
+opaque(struct lapply *la, const char *dir, struct error *ep)
+{
+	int dfd, n;
+
+	if (la->o.whiteout == LAYER_WHITEOUT_OVERLAY) {
+		if ((dfd = parent_fd(la, dir, true, ep)) == -1)
+			return (-1);
+		if (os_fsetxattr(dfd, OVL_OPAQUE, "y", 1) == -1)
+			return (error_set(ep, errno == EPERM ? EX_NOPERM :
+			    EX_OSERR, errno, "set %s on '%s'", OVL_OPAQUE,
+			    dir[0] != '\0' ? dir : "."));
+		(void)kset_put_tree(&la->kept, dir);
+		/* Lower files copied up for hardlinks are lower content. */
+		if (la->st->copied_up > 0) {
+			if ((n = rm_lower_in(la, dfd, dir, ep)) == -1)
+				return (-1);
+			if (n > 0)
+				pcache_drop(la);
+		}
+		return (0);
+	}
+	if ((dfd = parent_fd(la, dir, false, ep)) == -1)
+		return (nothing_below(ep));
+	n = rm_lower_in(la, dfd, dir, ep);
 	if (dir[0] != '\0')
 		(void)kset_put_tree(&la->kept, dir);
 	/* Directories and symlinks may have gone: resolve afresh. */
-	if (n > 0)
+	if (n != 0)
 		pcache_drop(la);
-	return (rv);
+	return (n == -1 ? -1 : 0);
 }
 
 static int
@@ -1500,16 +2180,28 @@ whiteout(struct lapply *la, struct archive_entry *e, const char *parent,
 	if (la->o.whiteout == LAYER_WHITEOUT_OVERLAY) {
 		if ((pfd = parent_fd(la, parent, true, ep)) == -1)
 			return (-1);
-		/*
-		 * This layer's own NAME already hides the lower one, but a
-		 * directory would merge with it: make it opaque.
-		 */
-		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (la->st->copied_up == 0 ||
+		    kset_get(&la->kept, victim) != NULL)) {
+			/*
+			 * This layer's own NAME already hides the lower one,
+			 * but a directory would merge with it: make it opaque
+			 * (and drop what was copied up into it).
+			 */
 			if (S_ISDIR(st.st_mode) &&
-			    set_opaque_at(pfd, name, victim, ep) == -1)
+			    (set_opaque_at(pfd, name, victim, ep) == -1 ||
+			    (la->st->copied_up > 0 &&
+			    rm_lower(la, pfd, name, victim, ep) == -1)))
 				return (-1);
 			return (0);
 		}
+		/*
+		 * What was copied up from a lower layer for a hardlink (see
+		 * lower_target()) goes as the lower one does.
+		 */
+		if (la->st->copied_up > 0 &&
+		    rm_tree(la, pfd, name, victim, ep) == -1)
+			return (-1);
 		if (os_mknodat(pfd, name, S_IFCHR, 0, 0) == -1)
 			return (error_set(ep, errno == EPERM ? EX_NOPERM :
 			    EX_OSERR, errno,

@@ -6,7 +6,8 @@
  * beneath the root's directory fd and never follows a symlink out of it.
  * Semantics are those of image-spec "Applying changesets": whiteouts and
  * opaque directories (applied to the lower content, or written in the
- * overlayfs format), hardlinks inside the root only, devices and ownership
+ * overlayfs format), hardlinks inside the root only (or, for an overlay
+ * diff, to a lower layer's file, copied up first), devices and ownership
  * when privileged, xattrs, modes after ownership, directory times last.
  */
 #ifndef COMMON_LAYER_H
@@ -59,6 +60,23 @@ struct layer_opts {
 	 * at the end); FIFOs are made either way.
 	 */
 	bool			privileged;
+	/*
+	 * LAYER_WHITEOUT_OVERLAY only: the diffs of the layers below this
+	 * one, top first (directory fds open for reading; nlower of them),
+	 * as an overlay mount would stack them.  A hardlink whose target
+	 * this layer does not hold is then looked up in the merged view, as
+	 * overlayfs resolves it (whiteouts, opaque directories and
+	 * non-directories above hide what is below; symlinks in the
+	 * target's parent are followed as if the merged root were "/"), and
+	 * the target is copied up into the root first, with the directories
+	 * above it that the root lacks, keeping owners, modes, xattrs and
+	 * times: what link(2) does on a mounted overlay.  The lower diffs
+	 * are only read.  A directory target is refused; a symlink is
+	 * copied as a symlink, never followed.  NULL: a target must be in
+	 * the root.
+	 */
+	const int		*lower_fds;
+	size_t			nlower;
 };
 
 struct layer_stats {
@@ -73,6 +91,13 @@ struct layer_stats {
 	uint64_t	whiteouts;	/* whiteouts and opaque markers */
 	uint64_t	skipped;	/* entries not materialised */
 	uint64_t	xattrs_skipped;	/* xattrs not set (privilege, fs) */
+	uint64_t	copied_up;	/* entries copied up from lowers */
+	/*
+	 * layer_apply() failed because a hardlink's target was not in the
+	 * root (nor in opts' lower diffs): with the lower layers' content
+	 * at hand the layer may apply (see lower_fds).
+	 */
+	bool		hardlink_missing;
 	char		digest[DIGEST_MAX];	/* computed blob digest */
 	char		diffid[DIGEST_MAX];	/* computed diffID */
 };
@@ -106,9 +131,10 @@ void	layer_opts_init(struct layer_opts *);
  * it.  Exit classes: EX_DATAERR for anything wrong with the layer (corrupt
  * or truncated stream, digest mismatch, limits, a path escaping the root,
  * the root as a non-directory, an invalid whiteout, a hardlink to a
- * missing, outside or directory target), EX_IOERR for read and write
- * errors, EX_NOPERM when the system refuses, EX_OSERR otherwise.  The
- * message names the entry.
+ * missing, outside or directory target; st->hardlink_missing tells a
+ * target that is merely absent), EX_IOERR for read and write errors,
+ * EX_NOPERM when the system refuses, EX_OSERR otherwise.  The message
+ * names the entry.
  */
 int	layer_apply(int, int, enum layer_compression, const char *,
 	    const char *, const struct layer_opts *, struct layer_stats *,

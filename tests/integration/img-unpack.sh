@@ -71,6 +71,13 @@ if recipe == "special":
     add("special/fifo", tarfile.FIFOTYPE, mode=0o600)
     add("special/ro/", tarfile.DIRTYPE, mode=0o555)
     add("special/ro/inside", data=b"in a read-only dir\n", mode=0o444)
+    # Hardlinks to files of lower layers (overlay copies them up): in
+    # another directory, at the top, one whose target this layer then
+    # replaces, one whose directory it then whites out.
+    add("special/bb", tarfile.LNKTYPE, link="bin/busybox")
+    add("layer1-hard", tarfile.LNKTYPE, link="layer1")
+    add("data/kept-hard", tarfile.LNKTYPE, link="data/keep")
+    add("sub-new-hard", tarfile.LNKTYPE, link="data/sub/new")
     add("data/keep", data=b"replaced by layer 5\n", mode=0o600)
     add("data/.wh.sub")
     add("layer4", tarfile.SYMTYPE, link="layer3")
@@ -90,6 +97,14 @@ elif recipe == "hardlink-out":
 elif recipe == "whiteout-symlink":
     add("out", tarfile.SYMTYPE, link=arg)
     add("out/.wh.sentinel")
+elif recipe == "symlink-out":
+    add("out", tarfile.SYMTYPE, link=arg)
+elif recipe == "hardlink-via-out":
+    add("stolen", tarfile.LNKTYPE, link="out/sentinel")
+elif recipe == "whiteout-passwd":
+    add("etc/.wh.passwd")
+elif recipe == "hardlink-passwd":
+    add("pw", tarfile.LNKTYPE, link="etc/passwd")
 elif recipe == "chmod-symlink":
     add("out", tarfile.SYMTYPE, link=arg + "/sentinel")
     add("out", data=b"", mode=0o777)
@@ -203,6 +218,23 @@ setup() {
 		img-pull -q -R "$T/store" "$REG/test/hostile:$_h" \
 		    >/dev/null || return 1
 	done
+	# Two layers on busybox, the second hardlinking through the first:
+	# to a file beyond a symlink out of the root, to a whited-out file.
+	for _h in hardlink-lower-symlink:symlink-out:hardlink-via-out \
+	    hardlink-whiteout:whiteout-passwd:hardlink-passwd; do
+		_n=${_h%%:*}
+		_a=${_h#*:}
+		_b=${_a#*:}
+		_a=${_a%%:*}
+		mkimage_busybox "$T/img" "$_n" || return 1
+		for _r in "$_a" "$_b"; do
+			mktar "$_r" "$T/$_r.tar" "$T/outside" || return 1
+			oci_add_layer "$T/img" "$_n" "$T/$_r.tar" || return 1
+		done
+		push_image "$T/img:$_n" "$REG/test/hostile:$_n" || return 1
+		img-pull -q -R "$T/store" "$REG/test/hostile:$_n" \
+		    >/dev/null || return 1
+	done
 	return 0
 }
 t_setup "images, registry, pulls" setup
@@ -227,7 +259,17 @@ t_case "dir: the multi-layer image equals umoci's unpack" dir_equals_umoci
 
 overlay_equals_umoci() {
 	fresh_root "$T/r"
-	check_exit 0 img-unpack -R "$T/r" -d overlay --json "$IMG"
+	check_exit 0 img-unpack -v -R "$T/r" -d overlay --json "$IMG"
+	# Layer 5 hardlinks files of the layers below: applied again over
+	# their diffs, which copies the targets up into its own.
+	grep -q 'links to files of lower layers' "$T_STDERR" ||
+	    fail "layer 5 was not applied over the lower layers"
+	l5=$(jq -r '.lowerdirs[0]' "$T_STDOUT")
+	check_eq "$(stat -c %i "$l5/bin/busybox")" \
+	    "$(stat -c %i "$l5/special/bb")" "copied up and linked"
+	# What it copied up from data/sub went with the whiteout.
+	check_eq "character special file 0,0" \
+	    "$(stat -c '%F %t,%T' "$l5/data/sub")" "whiteout after copy-up"
 	check_eq null "$(jq .path "$T_STDOUT")" "path without --mount"
 	check_eq 5 "$(jq '.lowerdirs | length' "$T_STDOUT")" "lowerdirs"
 	# Top first.
@@ -540,9 +582,11 @@ killed_zfs() {
 }
 t_case "zfs: SIGKILL mid-unpack, then a rerun succeeds" killed_zfs
 
-# hostile RECIPE: the layer is refused (65) or contained; either way the
-# sentinel outside the root is untouched and nothing appears beside it.
+# hostile RECIPE [CHAINS]: the layer is refused (65) or contained; either
+# way the sentinel outside the root is untouched and nothing appears beside
+# it.  On 65, CHAINS (default 1) chains below the refused one are there.
 hostile() {
+	below=${2:-1}
 	for drv in dir overlay; do
 		fresh_root "$T/r"
 		rc=0
@@ -556,8 +600,9 @@ hostile() {
 		check_eq 644 "$(stat -c %a "$T/outside/sentinel")" "$1: mode"
 		check_eq sentinel "$(ls "$T/outside")" "$1: beside the sentinel"
 		if test "$rc" -eq 65; then
-			# Only the busybox chain below it was committed.
-			check_eq 1 "$(chains "$drv" "$T/r")" "$1 ($drv): chains"
+			# Only the chains below it were committed.
+			check_eq "$below" "$(chains "$drv" "$T/r")" \
+			    "$1 ($drv): chains"
 		fi
 		check_eq 0 "$(tmps "$drv" "$T/r")" "$1 ($drv): temporaries"
 		echo "$1 ($drv): exit $rc $(head -c 200 "$T/err")"
@@ -569,5 +614,22 @@ t_case "hostile: hardlink to a file outside the root" hostile hardlink-out
 t_case "hostile: whiteout through a symlinked parent" hostile \
     whiteout-symlink
 t_case "hostile: chmod through a symlink" hostile chmod-symlink
+
+# hardlink_refused IMAGE: 65 with every driver, naming the missing target.
+hardlink_refused() {
+	for drv in dir overlay; do
+		fresh_root "$T/r"
+		check_stderr_match 65 "not found" img-unpack -R "$T/r" \
+		    -d "$drv" "$REG/test/hostile:$1"
+		check_eq 2 "$(chains "$drv" "$T/r")" "$1 ($drv): chains"
+		check_eq 0 "$(tmps "$drv" "$T/r")" "$1 ($drv): temporaries"
+	done
+	check_eq sentinel "$(cat "$T/outside/sentinel")" "$1: sentinel"
+	check_eq sentinel "$(ls "$T/outside")" "$1: beside the sentinel"
+}
+t_case "hostile: hardlink through a lower layer's symlink out of the root" \
+    hardlink_refused hardlink-lower-symlink
+t_case "a hardlink to a file a lower layer whited out: 65" \
+    hardlink_refused hardlink-whiteout
 
 t_done

@@ -430,6 +430,117 @@ def c_mixed_tree(t, o):
     t.file("x/z/3", "3")
 
 
+# Hardlinks into lower layers: xl-lower1 and xl-lower2 are applied as
+# overlay diffs, then the xl-* layers on top of them (lower_fds).
+
+def c_xl_lower1(t, o):
+    t.dir("usr", mode=0o750, uid=7, gid=8, mtime=MT + 10)
+    t.dir("usr/bin", mode=0o711, mtime=MT + 11,
+          pax=[("SCHILY.xattr.user.dir", "1")])
+    t.file("usr/bin/tool", "tool v1\n", mode=0o4751, uid=5, gid=6,
+           mtime=MT + 12, pax=[("SCHILY.xattr.user.t", "1"),
+                               ("SCHILY.xattr.security.capability", CAP),
+                               ("SCHILY.xattr.trusted.overlay.foo",
+                                "bar")])
+    t.file("shadowed", "v1")
+    t.file("gone", "gone")
+    t.dir("opq")
+    t.file("opq/old", "old")
+    t.dir("real")
+    t.file("real/f", "real-f")
+    t.file("big", pattern(300000, 11), mtime=MT + 13)
+    t.symlink("s", o + "/sentinel", mtime=MT + 14)
+    t.symlink("out", o)
+    t.symlink("rel", "../../outside")
+    t.symlink("loop1", "loop2")
+    t.symlink("loop2", "loop1")
+    t.symlink("sd", "real")
+    t.dir("d")
+    t.add("fifo", "6", mode=0o640, mtime=MT + 15)
+    t.dir("merged", mode=0o700)
+    t.file("merged/f", "merged-f")
+    t.dir("nd")
+    t.file("nd/f", "nd-f")
+    for d in ("w", "w2", "c"):
+        t.dir(d)
+        t.file(d + "/x", d + "-x")
+        t.file(d + "/y", d + "-y")
+
+
+def c_xl_lower2(t, o):
+    t.file("shadowed", "v2")
+    t.file(".wh.gone")
+    t.file("opq/.wh..wh..opq")
+    t.file("opq/new", "new")
+    t.symlink("lnk", "real")
+    t.dir("merged", mode=0o751, mtime=MT + 20)
+    t.file("nd", "not a directory")
+    t.dir("sd")
+
+
+def c_xl_upper(t, o):
+    t.hardlink("h-tool", "usr/bin/tool")
+    t.hardlink("h-tool2", "/usr/bin/../bin/tool")
+    t.hardlink("h-shadowed", "shadowed")
+    t.hardlink("h-lnk", "lnk/f")
+    t.hardlink("h-big", "big")
+    t.hardlink("h-s", "s")
+    t.hardlink("h-fifo", "fifo")
+    t.hardlink("h-new", "opq/new")
+    t.hardlink("h-merged", "merged/f")
+    # Whiteouts and opaque markers after a copy-up remove the copies.
+    t.hardlink("h-w2x", "w2/x")
+    t.file("w2/.wh.x")
+    t.hardlink("w/h-wy", "w/y")
+    t.hardlink("h-wx", "w/x")
+    t.file("w/.wh..wh..opq")
+    t.hardlink("h-cy", "c/y")
+    t.file(".wh.c")
+
+
+def c_xl_gone(t, o):
+    t.hardlink("h", "gone")
+
+
+def c_xl_opaque(t, o):
+    t.hardlink("h", "opq/old")
+
+
+def c_xl_dir(t, o):
+    t.hardlink("h", "d")
+
+
+def c_xl_out(t, o):
+    t.hardlink("h", "out/sentinel")
+
+
+def c_xl_rel(t, o):
+    t.hardlink("h", "rel/sentinel")
+
+
+def c_xl_loop(t, o):
+    t.hardlink("h", "loop1/x")
+
+
+def c_xl_nondir(t, o):
+    t.hardlink("h", "nd/f")
+
+
+def c_xl_dir_over_link(t, o):
+    t.hardlink("h", "sd/f")
+
+
+def c_xl_self_whiteout(t, o):
+    t.file(".wh.shadowed")
+    t.hardlink("h", "shadowed")
+
+
+def c_xl_self_opaque(t, o):
+    t.dir("real")
+    t.file("real/.wh..wh..opq")
+    t.hardlink("h", "real/f")
+
+
 # ---- hostile cases ----
 
 def c_esc_dotdot(t, o):

@@ -29,6 +29,7 @@
 #include "common/layer.h"
 #include "common/log.h"
 #include "common/platform.h"
+#include "common/platform_driver.h"
 #include "tests/unit/unit.h"
 
 static char tmpdir[256];
@@ -414,11 +415,16 @@ copy_tree(void)
 	rmtree(dst);
 }
 
-/* Layers for the driver tests: base, then a whiteout on top. */
+/*
+ * Layers for the driver tests: 0 the base, 1 a whiteout on top, 2 another
+ * image's top on 0; 3 on 1 hardlinks files of 0 and 1 (and whites out a
+ * file of 0), 4 on 1 hardlinks a file that 1 whited out.
+ */
+#define	NLAYERS	5
 struct layers {
-	char	path[3][512];
-	char	diffid[3][DIGEST_MAX];
-	char	chain[3][DIGEST_MAX];
+	char	path[NLAYERS][512];
+	char	diffid[NLAYERS][DIGEST_MAX];
+	char	chain[NLAYERS][DIGEST_MAX];
 };
 
 static void
@@ -448,19 +454,34 @@ make_layers(struct layers *L)
 	mkpath(L->path[2], sizeof(L->path[2]), "layer2.tar");
 	tar_finish(&t, L->path[2], L->diffid[2]);
 
+	tar_entry(&t, "bin/", '5', 0755, NULL, NULL);
+	tar_entry(&t, "bin/ash2", '1', 0755, NULL, "bin/sh");
+	tar_entry(&t, "new2", '1', 0644, NULL, "etc/new");
+	tar_entry(&t, ".wh.sh", '0', 0644, "", NULL);
+	mkpath(L->path[3], sizeof(L->path[3]), "layer3.tar");
+	tar_finish(&t, L->path[3], L->diffid[3]);
+
+	tar_entry(&t, "gone2", '1', 0600, NULL, "etc/gone");
+	mkpath(L->path[4], sizeof(L->path[4]), "layer4.tar");
+	tar_finish(&t, L->path[4], L->diffid[4]);
+
 	CHECK(driver_chain_id(NULL, L->diffid[0], L->chain[0], &e) == 0);
 	CHECK(driver_chain_id(L->chain[0], L->diffid[1], L->chain[1],
 	    &e) == 0);
 	CHECK(driver_chain_id(L->chain[0], L->diffid[2], L->chain[2],
 	    &e) == 0);
+	CHECK(driver_chain_id(L->chain[1], L->diffid[3], L->chain[3],
+	    &e) == 0);
+	CHECK(driver_chain_id(L->chain[1], L->diffid[4], L->chain[4],
+	    &e) == 0);
 }
 
+/* Build chain i on chain parent (-1: none) from the blob fd. */
 static int
-create(struct driver *d, const struct layers *L, int i, int parent,
-    const char *diffid, struct error *ep)
+create_fd(struct driver *d, const struct layers *L, int i, int parent,
+    const char *diffid, int fd, struct layer_stats *st, struct error *ep)
 {
 	struct driver_layer l;
-	int fd, r;
 
 	(void)memset(&l, 0, sizeof(l));
 	l.chainid = L->chain[i];
@@ -468,10 +489,19 @@ create(struct driver *d, const struct layers *L, int i, int parent,
 	l.diffid = diffid != NULL ? diffid : L->diffid[i];
 	l.digest = L->diffid[i];
 	l.comp = LAYER_PLAIN;
+	l.blobfd = fd;
+	return (driver_create(d, &l, NULL, st, ep));
+}
+
+static int
+create(struct driver *d, const struct layers *L, int i, int parent,
+    const char *diffid, struct error *ep)
+{
+	int fd, r;
+
 	if ((fd = open(L->path[i], O_RDONLY | O_CLOEXEC)) == -1)
 		return (error_set(ep, EX_NOINPUT, errno, "open"));
-	l.blobfd = fd;
-	r = driver_create(d, &l, NULL, NULL, ep);
+	r = create_fd(d, L, i, parent, diffid, fd, NULL, ep);
 	(void)close(fd);
 	return (r);
 }
@@ -564,12 +594,12 @@ sweep(void)
 		return;
 	(void)snprintf(base, sizeof(base), "%s/layers/dir", root);
 	/* What a killed build of chain 0 and one of chain 1 left. */
-	(void)snprintf(p, sizeof(p), "%s/.tmp-%s-99999999", base,
+	(void)snprintf(p, sizeof(p), "%s/.tmp-%.64s-99999999", base,
 	    L.chain[0] + 7);
 	CHECK(mkdir(p, 0700) == 0);
 	(void)strncat(p, "/rootfs", sizeof(p) - strlen(p) - 1);
 	CHECK(mkdir(p, 0555) == 0);
-	(void)snprintf(p, sizeof(p), "%s/.tmp-%s-99999998", base,
+	(void)snprintf(p, sizeof(p), "%s/.tmp-%.64s-99999998", base,
 	    L.chain[1] + 7);
 	CHECK(mkdir(p, 0700) == 0);
 	CHECK(count_tmp(base) == 2);
@@ -587,7 +617,7 @@ sweep(void)
 	CHECK(count_tmp(base) == 0);
 	CHECK(driver_sweep(d, &e) == 0);
 	/* A build clears its own chain's leftovers too. */
-	(void)snprintf(p, sizeof(p), "%s/.tmp-%s-1", base, L.chain[0] + 7);
+	(void)snprintf(p, sizeof(p), "%s/.tmp-%.64s-1", base, L.chain[0] + 7);
 	CHECK(mkdir(p, 0700) == 0);
 	CHECK(create(d, &L, 0, -1, NULL, &e) == 1);
 	CHECK(count_tmp(base) == 0);
@@ -687,6 +717,161 @@ overlay_driver(void)
 	rmtree(root);
 }
 
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* path/name's inode and link count, or 0. */
+static ino_t
+ino_at(const char *path, const char *name, nlink_t *nlink)
+{
+	char p[1024];
+	struct stat st;
+
+	(void)snprintf(p, sizeof(p), "%s/%s", path, name);
+	if (lstat(p, &st) == -1)
+		return (0);
+	if (nlink != NULL)
+		*nlink = st.st_nlink;
+	return (st.st_ino);
+}
+
+/*
+ * In a child: build chain 0 from a pipe that a grandchild fills after a
+ * second, so that the chain's lock is held meanwhile.
+ */
+static pid_t
+slow_builder(const char *root, const struct layers *L)
+{
+	struct error e = ERROR_INIT;
+	struct driver *d = NULL;
+	char buf[4096];
+	ssize_t n;
+	pid_t pid, w;
+	int p[2], fd, r;
+
+	if ((pid = fork()) != 0)
+		return (pid);
+	if (pipe(p) == -1)
+		_exit(12);
+	if ((w = fork()) == 0) {
+		(void)close(p[0]);
+		(void)sleep(1);
+		if ((fd = open(L->path[0], O_RDONLY)) == -1)
+			_exit(1);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			if (write(p[1], buf, (size_t)n) != n)
+				_exit(1);
+		_exit(0);
+	}
+	(void)close(p[1]);
+	if (driver_open(root, DRIVER_OVERLAY, NULL, &d, &e) == -1)
+		_exit(10);
+	r = create_fd(d, L, 0, -1, NULL, p[0], NULL, &e);
+	driver_close(d);
+	(void)waitpid(w, NULL, 0);
+	_exit(r == 1 ? 0 : 11);
+}
+
+/*
+ * A layer hardlinking files of lower layers: applied alone it lacks them,
+ * so the driver waits for the chains below and applies it again over
+ * their diffs, copying the targets up.
+ */
+static void
+overlay_hardlinks(void)
+{
+	struct error e = ERROR_INIT;
+	struct layer_stats st;
+	struct layers L;
+	struct driver *d = NULL;
+	struct stat sb;
+	const char *top[3];
+	char root[512], base[600], p[1024], d0[900], d3[900], m[900];
+	nlink_t nl = 0;
+	double t0;
+	pid_t pid;
+	int fd, status;
+
+	if (geteuid() != 0) {
+		printf("# skipped: overlay needs root\n");
+		return;
+	}
+	make_layers(&L);
+	mkpath(root, sizeof(root), "ovlhl");
+	(void)mkdir(root, 0700);
+	CHECK(driver_open(root, DRIVER_OVERLAY, NULL, &d, &e) == 0);
+	if (d == NULL)
+		return;
+	(void)snprintf(base, sizeof(base), "%s/layers/overlay", root);
+	/* Nothing below and nobody unpacking it: a bounded wait. */
+	t0 = now_s();
+	CHECK(create(d, &L, 3, 1, NULL, &e) == -1 && e.exit == EX_NOINPUT);
+	CHECK(strstr(e.msg, "nobody is unpacking it") != NULL);
+	CHECK(now_s() - t0 > 2.0 && now_s() - t0 < 30.0);
+	CHECK(driver_exists(d, L.chain[3], &e) == 0);
+	CHECK(count_tmp(base) == 0);
+	/* Chain 1 is there, chain 0 is being built meanwhile. */
+	CHECK(create(d, &L, 1, 0, NULL, &e) == 1);
+	pid = slow_builder(root, &L);
+	(void)usleep(300000);
+	t0 = now_s();
+	(void)memset(&st, 0, sizeof(st));
+	if ((fd = open(L.path[3], O_RDONLY | O_CLOEXEC)) == -1)
+		abort();
+	CHECK(create_fd(d, &L, 3, 1, NULL, fd, &st, &e) == 1);
+	(void)close(fd);
+	if (e.msg[0] != '\0')
+		printf("# %s\n", e.msg);
+	CHECK(now_s() - t0 > 0.4);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	/* bin, bin/sh and etc, etc/new came up; bin itself was listed. */
+	CHECK(st.copied_up == 3 && st.hardlinks == 2 && st.whiteouts == 1);
+	CHECK(driver_path(d, L.chain[3], d3, sizeof(d3), &e) == 0);
+	CHECK(driver_path(d, L.chain[0], d0, sizeof(d0), &e) == 0);
+	CHECK(ino_at(d3, "bin/sh", &nl) == ino_at(d3, "bin/ash2", NULL) &&
+	    nl == 2);
+	(void)snprintf(p, sizeof(p), "%s/bin/ash2", d3);
+	CHECK(has_content(p, "#!sh\n"));
+	CHECK(ino_at(d3, "etc/new", &nl) == ino_at(d3, "new2", NULL) &&
+	    nl == 2);
+	(void)snprintf(p, sizeof(p), "%s/etc/os", d3);
+	CHECK(!exists(p));
+	(void)snprintf(p, sizeof(p), "%s/sh", d3);
+	CHECK(lstat(p, &sb) == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == 0);
+	/* The lower diffs are as they were. */
+	CHECK(ino_at(d0, "bin/sh", &nl) != 0 && nl == 2);
+	CHECK(ino_at(d0, "bin/sh", NULL) != ino_at(d3, "bin/sh", NULL));
+	/* Mounted, the two names are one file, as in the other drivers. */
+	top[0] = L.chain[3];
+	top[1] = L.chain[1];
+	top[2] = L.chain[0];
+	if (driver_mount(d, top, 3, m, sizeof(m), &e) == 0) {
+		CHECK(ino_at(m, "bin/sh", &nl) == ino_at(m, "bin/ash2", NULL) &&
+		    nl == 2);
+		CHECK(ino_at(m, "new2", NULL) == ino_at(m, "etc/new", NULL));
+		CHECK(ino_at(m, "sh", NULL) == 0 &&
+		    ino_at(m, "etc/gone", NULL) == 0);
+		(void)snprintf(p, sizeof(p), "%s/etc/os", m);
+		CHECK(has_content(p, "berth\n"));
+		CHECK(os_unmount(m, &e) == 0);
+	} else
+		printf("# no overlay mount: %s\n", e.msg);
+	/* A target that the layer below whited out. */
+	CHECK(create(d, &L, 4, 1, NULL, &e) == -1 && e.exit == EX_DATAERR);
+	CHECK(strstr(e.msg, "'etc/gone' not found") != NULL);
+	CHECK(driver_exists(d, L.chain[4], &e) == 0);
+	CHECK(count_tmp(base) == 0);
+	driver_close(d);
+	rmtree(root);
+}
+
 static void
 zfs_needs_dataset(void)
 {
@@ -725,6 +910,7 @@ main(void)
 	TEST(sweep);
 	TEST(concurrent);
 	TEST(overlay_driver);
+	TEST(overlay_hardlinks);
 	TEST(zfs_needs_dataset);
 	rmtree(tmpdir);
 	return (unit_done());

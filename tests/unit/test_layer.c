@@ -46,6 +46,7 @@ struct fx {
 	char			digest[DIGEST_MAX];
 	char			diffid[DIGEST_MAX];
 	int			rootfd;
+	int			nextra;		/* more names beside root */
 	char			*snap;
 	struct layer_stats	st;
 	struct error		e;
@@ -359,7 +360,7 @@ fx_done(struct fx *f)
 		    f->snap, now);
 	free(now);
 	if ((tfd = open(f->top, O_RDONLY | O_DIRECTORY)) != -1) {
-		CHECK(count_names(tfd, ".") <= 3);
+		CHECK(count_names(tfd, ".") <= 3 + f->nextra);
 		(void)close(tfd);
 	}
 	CHECK(missing(AT_FDCWD, "/outside"));
@@ -464,6 +465,36 @@ opts_mode(enum layer_whiteout w)
 	layer_opts_init(&o);
 	o.whiteout = w;
 	return (o);
+}
+
+/* Apply kase (gzip) to the directory dfd instead of the root. */
+static int
+fx_layer_at(struct fx *f, int dfd, const char *kase,
+    const struct layer_opts *o)
+{
+	int saved = f->rootfd, rv;
+
+	f->rootfd = dfd;
+	rv = fx_layer(f, kase, "gzip", o);
+	f->rootfd = saved;
+	return (rv);
+}
+
+/* An empty root again. */
+static void
+fx_new_root(struct fx *f)
+{
+	pid_t pid;
+
+	(void)close(f->rootfd);
+	if ((pid = fork()) == 0) {
+		execlp("rm", "rm", "-rf", f->root, (char *)NULL);
+		_exit(127);
+	}
+	if (run_wait(pid) != 0 || mkdir(f->root, 0755) == -1 ||
+	    (f->rootfd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		abort();
 }
 
 /*
@@ -1155,6 +1186,229 @@ dir_times_many(void)
 	fx_done(&f);
 }
 
+/* ---- hardlinks into lower layers (overlay diffs) ---- */
+
+/*
+ * The fixture plus two overlay diffs beside the root: l1 (xl-lower1) and
+ * l2 (xl-lower2) above it; lower[] holds their fds top first.
+ */
+static void
+xl_init(struct fx *f, int lower[2])
+{
+	struct layer_opts o = opts_mode(LAYER_WHITEOUT_OVERLAY);
+	char p[400];
+	int i;
+
+	fx_init(f);
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(p, sizeof(p), "%s/l%d", f->top, 2 - i);
+		if (mkdir(p, 0755) == -1 || (lower[i] = open(p, O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC)) == -1)
+			abort();
+	}
+	f->nextra = 2;
+	CHECK(fx_layer_at(f, lower[1], "xl-lower1", &o) == 0);
+	CHECK(fx_layer_at(f, lower[0], "xl-lower2", &o) == 0);
+}
+
+static bool
+same_file(int dfd, const char *a, const char *b, nlink_t nlink)
+{
+	struct stat x, y;
+
+	return (lst(dfd, a, &x) == 0 && lst(dfd, b, &y) == 0 &&
+	    x.st_ino == y.st_ino && x.st_dev == y.st_dev &&
+	    x.st_nlink == nlink);
+}
+
+static bool
+dir_meta_is(int dfd, const char *path, mode_t perm, uid_t uid, gid_t gid,
+    time_t mtime)
+{
+	struct stat st;
+
+	return (lst(dfd, path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 07777) == perm && st.st_uid == uid &&
+	    st.st_gid == gid && st.st_mtim.tv_sec == mtime &&
+	    !has_xattr(dfd, path, "trusted.overlay.opaque"));
+}
+
+static void
+check_xl_upper(struct fx *f)
+{
+	char want[400];
+	struct stat st;
+	size_t len = 0, i;
+	char *big;
+	bool ok;
+	int r = f->rootfd;
+
+	/* Copied up with the directories above, all metadata kept. */
+	CHECK(dir_meta_is(r, "usr", 0750, 7, 8, 1600000010));
+	CHECK(dir_meta_is(r, "usr/bin", 0711, 0, 0, 1600000011));
+	CHECK(xattr_is(r, "usr/bin", "user.dir", "1", 1));
+	CHECK(content_is(r, "usr/bin/tool", "tool v1\n"));
+	CHECK(lst(r, "usr/bin/tool", &st) == 0 &&
+	    (st.st_mode & 07777) == 04751 && st.st_uid == 5 &&
+	    st.st_gid == 6 && st.st_mtim.tv_sec == 1600000012);
+	CHECK(xattr_is(r, "usr/bin/tool", "user.t", "1", 1));
+	CHECK(xattr_is(r, "usr/bin/tool", "security.capability", cap_bind,
+	    sizeof(cap_bind)));
+	/* An image xattr stays escaped; overlayfs's own are not copied. */
+	CHECK(xattr_is(r, "usr/bin/tool", "trusted.overlay.overlay.foo",
+	    "bar", 3));
+	CHECK(!has_xattr(r, "usr/bin/tool", "trusted.overlay.foo"));
+	CHECK(same_file(r, "h-tool", "usr/bin/tool", 3));
+	CHECK(same_file(r, "h-tool2", "usr/bin/tool", 3));
+	/* The topmost lower layer's version. */
+	CHECK(same_file(r, "h-shadowed", "shadowed", 2));
+	CHECK(content_is(r, "h-shadowed", "v2"));
+	/* Through a lower symlink: its target is copied, not the link. */
+	CHECK(same_file(r, "h-lnk", "real/f", 2));
+	CHECK(content_is(r, "h-lnk", "real-f"));
+	CHECK(missing(r, "lnk"));
+	big = slurp(r, "h-big", &len);
+	ok = big != NULL && len == 300000;
+	for (i = 0; ok && i < len; i++)
+		ok = (unsigned char)big[i] == (i * 11) % 251;
+	CHECK(ok);
+	free(big);
+	CHECK(same_file(r, "h-big", "big", 2));
+	CHECK(lst(r, "big", &st) == 0 && st.st_mtim.tv_sec == 1600000013);
+	/* A symlink is copied as a symlink and never followed. */
+	(void)snprintf(want, sizeof(want), "%s/sentinel", f->outside);
+	CHECK(is_type(r, "h-s", S_IFLNK) && link_is(r, "h-s", want));
+	CHECK(same_file(r, "h-s", "s", 2));
+	CHECK(lst(r, "s", &st) == 0 && st.st_mtim.tv_sec == 1600000014);
+	CHECK(is_type(r, "h-fifo", S_IFIFO) && perm_of(r, "fifo") == 0640);
+	CHECK(same_file(r, "h-fifo", "fifo", 2));
+	/* From the opaque directory of l2: the copy need not be opaque. */
+	CHECK(content_is(r, "h-new", "new"));
+	CHECK(!has_xattr(r, "opq", "trusted.overlay.opaque"));
+	/* A directory merged from both: the top one's metadata. */
+	CHECK(dir_meta_is(r, "merged", 0751, 0, 0, 1600000020));
+	CHECK(same_file(r, "h-merged", "merged/f", 2));
+	/* Whiteouts and opaque markers after a copy-up remove the copies. */
+	CHECK(is_whiteout_dev(r, "w2/x"));
+	CHECK(content_is(r, "h-w2x", "w2-x"));
+	CHECK(xattr_is(r, "w", "trusted.overlay.opaque", "y", 1));
+	CHECK(count_names(r, "w") == 1);
+	CHECK(content_is(r, "w/h-wy", "w-y"));
+	CHECK(content_is(r, "h-wx", "w-x"));
+	CHECK(same_file(r, "h-wx", "h-wx", 1));
+	CHECK(is_whiteout_dev(r, "c"));
+	CHECK(content_is(r, "h-cy", "c-y"));
+	/* Nothing else came up. */
+	CHECK(missing(r, "d") && missing(r, "gone") && missing(r, "nd") &&
+	    missing(r, "out") && missing(r, "w2/y") && missing(r, "opq/old") &&
+	    missing(r, "sd"));
+	CHECK(f->st.hardlinks == 13);
+	CHECK(f->st.copied_up == 19);
+	CHECK(!f->st.hardlink_missing);
+}
+
+static void
+lower_hardlinks(void)
+{
+	struct layer_opts o = opts_mode(LAYER_WHITEOUT_OVERLAY);
+	char *s1, *s2, *now;
+	struct fx f;
+	int lower[2];
+
+	xl_init(&f, lower);
+	s1 = snapshot(lower[1], ".", NULL);
+	s2 = snapshot(lower[0], ".", NULL);
+	/* Alone, the layer lacks the targets, and says so. */
+	CHECK(fx_layer(&f, "xl-upper", "gzip", &o) == -1);
+	CHECK(f.e.exit == EX_DATAERR && strstr(f.e.msg, "not found") != NULL);
+	CHECK(f.st.hardlink_missing);
+	fx_new_root(&f);
+	o.lower_fds = lower;
+	o.nlower = 2;
+	CHECK(fx_layer(&f, "xl-upper", "gzip", &o) == 0);
+	check_xl_upper(&f);
+	/* The lower diffs were only read. */
+	now = snapshot(lower[1], ".", NULL);
+	CHECK(strcmp(now, s1) == 0);
+	free(now);
+	now = snapshot(lower[0], ".", NULL);
+	CHECK(strcmp(now, s2) == 0);
+	free(now);
+	/* Hardlinks inside the layer work as before. */
+	fx_new_root(&f);
+	CHECK(fx_layer(&f, "hardlinks", "gzip", &o) == 0);
+	CHECK(same_file(f.rootfd, "f", "sub/h", 3));
+	CHECK(same_file(f.rootfd, "s", "hs", 2) &&
+	    is_type(f.rootfd, "hs", S_IFLNK));
+	CHECK(f.st.copied_up == 0);
+	free(s1);
+	free(s2);
+	(void)close(lower[0]);
+	(void)close(lower[1]);
+	fx_done(&f);
+}
+
+/* Targets the merged view does not have, or not as a file. */
+static void
+lower_hardlinks_refused(void)
+{
+	static const struct {
+		const char	*kase;
+		const char	*frag;
+		bool		 missing;
+	} kases[] = {
+		{ "xl-gone", "not found", true },
+		{ "xl-opaque", "not found", true },
+		{ "xl-nondir", "not found", true },
+		{ "xl-dir-over-link", "not found", true },
+		{ "xl-out", "not found", true },
+		{ "xl-rel", "not found", true },
+		{ "xl-self-whiteout", "not found", true },
+		{ "xl-self-opaque", "not found", true },
+		{ "xl-dir", "hardlink to the directory", false },
+		{ "xl-loop", "too many symlinks", false },
+	};
+	struct layer_opts o = opts_mode(LAYER_WHITEOUT_OVERLAY);
+	char *s1, *s2, *now;
+	struct fx f;
+	size_t i;
+	int lower[2];
+
+	xl_init(&f, lower);
+	s1 = snapshot(lower[1], ".", NULL);
+	s2 = snapshot(lower[0], ".", NULL);
+	o.lower_fds = lower;
+	o.nlower = 2;
+	for (i = 0; i < sizeof(kases) / sizeof(kases[0]); i++) {
+		fx_new_root(&f);
+		CHECK(fx_layer(&f, kases[i].kase, "gzip", &o) == -1);
+		CHECK(f.e.exit == EX_DATAERR &&
+		    strstr(f.e.msg, kases[i].frag) != NULL);
+		CHECK(f.st.hardlink_missing == kases[i].missing);
+		if (f.e.exit != EX_DATAERR ||
+		    strstr(f.e.msg, kases[i].frag) == NULL)
+			(void)printf("# %s: %s\n", kases[i].kase, f.e.msg);
+	}
+	/* Nothing was written through the lower symlinks. */
+	now = snapshot(lower[1], ".", NULL);
+	CHECK(strcmp(now, s1) == 0);
+	free(now);
+	now = snapshot(lower[0], ".", NULL);
+	CHECK(strcmp(now, s2) == 0);
+	free(now);
+	/* A target whited out by the layer itself, without lowers. */
+	fx_new_root(&f);
+	o.lower_fds = NULL;
+	o.nlower = 0;
+	CHECK(fx_layer(&f, "xl-self-whiteout", "gzip", &o) == -1);
+	CHECK(f.e.exit == EX_DATAERR && !f.st.hardlink_missing);
+	free(s1);
+	free(s2);
+	(void)close(lower[0]);
+	(void)close(lower[1]);
+	fx_done(&f);
+}
+
 /* ---- security ---- */
 
 static void
@@ -1567,6 +1821,8 @@ main(int argc, char *argv[])
 	TEST(whiteouts_delete);
 	TEST(whiteouts_overlay);
 	TEST(whiteout_invalid);
+	TEST(lower_hardlinks);
+	TEST(lower_hardlinks_refused);
 	TEST(trailing_tar_data);
 	TEST(empty_layer);
 	TEST(dir_times_many);
