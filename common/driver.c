@@ -757,6 +757,23 @@ driver_dir_exists(struct driver *d, const char *hex, struct error *ep)
 }
 
 int
+driver_dir_path(struct driver *d, const char *hex, const char *sub,
+    char *buf, size_t len, struct error *ep)
+{
+	int r, n;
+
+	if ((r = driver_dir_exists(d, hex, ep)) == -1)
+		return (-1);
+	if (r == 0)
+		return (error_set(ep, EX_NOINPUT, 0, "chain sha256:%s is not "
+		    "unpacked", hex));
+	n = snprintf(buf, len, "%s/%s/%s", d->base, hex, sub);
+	if (n < 0 || (size_t)n >= len)
+		return (error_set(ep, EX_SOFTWARE, 0, "path too long"));
+	return (0);
+}
+
+int
 driver_meta_parent(struct driver *d, const char *hex, char *out,
     struct error *ep)
 {

@@ -694,17 +694,7 @@ static int
 dir_path(struct driver *d, const char *hex, char *buf, size_t len,
     struct error *ep)
 {
-	int r, n;
-
-	if ((r = driver_dir_exists(d, hex, ep)) == -1)
-		return (-1);
-	if (r == 0)
-		return (error_set(ep, EX_NOINPUT, 0, "chain sha256:%s is not "
-		    "unpacked", hex));
-	n = snprintf(buf, len, "%s/%s/rootfs", d->base, hex);
-	if (n < 0 || (size_t)n >= len)
-		return (error_set(ep, EX_SOFTWARE, 0, "path too long"));
-	return (0);
+	return (driver_dir_path(d, hex, "rootfs", buf, len, ep));
 }
 
 const struct driver_ops driver_dir_ops = {

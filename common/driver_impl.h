@@ -85,6 +85,12 @@ int	driver_commit(struct driver *, const char *, const char *,
 int	driver_tmp_clear(struct driver *, const char *, struct error *);
 /* 1 if basefd/<hex>/layer.json exists, 0 if not. */
 int	driver_dir_exists(struct driver *, const char *, struct error *);
+/*
+ * "<base>/<hex>/<sub>" of a committed chain into buf; EX_NOINPUT if the
+ * chain is not unpacked.
+ */
+int	driver_dir_path(struct driver *, const char *, const char *, char *,
+	    size_t, struct error *);
 /* Sweep .tmp-* of the directory drivers. */
 int	driver_dir_sweep(struct driver *, struct error *);
 /* Parent from <hex>/layer.json. */
