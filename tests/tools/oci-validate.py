@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""Validate JSON documents against the OCI image-spec JSON schemas.
+"""Validate JSON documents against the OCI image-spec and runtime-spec JSON
+schemas.
 
 usage: oci-validate.py SCHEMA FILE...
 
-SCHEMA is one of manifest, index, config, layout (oci-layout) or descriptor.
+SCHEMA is one of manifest, index, config, layout (oci-layout) or descriptor
+(image-spec), or runtime (the runtime-spec's config.json).
 FILE may be "-" for stdin.  The schemas (draft-04) are read from
-../shared/spec-data/oci-image relative to the repository root, or from
-$BERTH_SPEC_DATA/oci-image.  They refer to each other by file name relative
+../shared/spec-data/oci-image (oci-runtime for runtime) relative to the
+repository root, or from $BERTH_SPEC_DATA/oci-image (oci-runtime).  They refer to each other by file name relative
 to their ids, so every file is registered under both
 https://opencontainers.org/schema/image/<file> and
 https://opencontainers.org/schema/<file>; any other reference is resolved by
@@ -28,6 +30,11 @@ SCHEMAS = {
     "config": "config-schema.json",
     "layout": "image-layout-schema.json",
     "descriptor": "content-descriptor.json",
+    "runtime": "config-schema.json",
+}
+# The directory under spec-data of each schema; oci-image if not listed.
+SCHEMA_DIRS = {
+    "runtime": "oci-runtime",
 }
 PREFIXES = (
     "https://opencontainers.org/schema/image/",
@@ -36,13 +43,14 @@ PREFIXES = (
 EX_USAGE = 64
 
 
-def schema_dir():
+def schema_dir(kind):
     base = os.environ.get("BERTH_SPEC_DATA")
     if not base:
         top = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(__file__))))
         base = os.path.join(top, "..", "shared", "spec-data")
-    return os.path.normpath(os.path.join(base, "oci-image"))
+    return os.path.normpath(os.path.join(base,
+                                         SCHEMA_DIRS.get(kind, "oci-image")))
 
 
 def no_duplicates(pairs):
@@ -125,7 +133,7 @@ def main(argv):
                          ",".join(sorted(SCHEMAS)))
         return EX_USAGE
     kind = argv[1]
-    directory = schema_dir()
+    directory = schema_dir(kind)
     try:
         schemas = load_schemas(directory)
     except OSError as e:

@@ -5,7 +5,8 @@ ISAL_CPPFLAGS != pkg-config --exists libisal 2>/dev/null && echo -DHAVE_ISAL || 
 ISAL_LIBS != pkg-config --exists libisal 2>/dev/null && pkg-config --libs libisal || true
 PLAT_CPPFLAGS = -DHAVE_STRLCPY -DHAVE_O_RESOLVE_BENEATH $(ISAL_CPPFLAGS)
 PLAT_OBJS = common/platform/freebsd/drvplat_freebsd.o \
-	common/platform/freebsd/os_freebsd.o
+	common/platform/freebsd/os_freebsd.o \
+	common/platform/freebsd/sbx_freebsd.o
 PLAT_LIBS = -lpthread -lutil $(ISAL_LIBS)
 DEP_PKGS = libcurl jansson libarchive libcrypto zlib libzstd
 DEP_CFLAGS != pkg-config --cflags $(DEP_PKGS) 2>/dev/null || echo -I/usr/local/include

@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * FreeBSD jails as data: the jail(2) parameter list of a pod, its devfs
+ * ruleset (a strict subset of devfs(8) rule syntax, harmful rules refused,
+ * numbered by content hash) and the runtime-spec "freebsd" object.  No
+ * FreeBSD header is used: the backend in common/platform/freebsd/ turns
+ * these into iovecs and ioctls, and everything here is tested on Linux.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <fnmatch.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+
+#include "common/digest.h"
+#include "common/error.h"
+#include "common/jailspec.h"
+#include "common/xalloc.h"
+
+#define	ID_MAX		0x7ffffffeUL
+#define	NAME_MAX_LEN	255	/* MAXHOSTNAMELEN - 1 */
+#define	PATH_MAX_LEN	1023	/* MAXPATHLEN - 1 */
+#define	RULE_TEXT_MAX	512
+
+/*
+ * The base of every pod's /dev, after FreeBSD's devfsrules_hide_all,
+ * devfsrules_unhide_basic and devfsrules_unhide_login: a terminal, the
+ * null/zero/random family, crypto and the fd links.  "log" (a symlink to
+ * /var/run/log that syslog(3) does not need) and the legacy ptyp* names
+ * are left out.
+ */
+static const char *const base_rules[] = {
+	"hide",
+	"path null unhide",
+	"path zero unhide",
+	"path crypto unhide",
+	"path random unhide",
+	"path urandom unhide",
+	"path ptmx unhide",
+	"path pts unhide",
+	"path pts/* unhide",
+	"path fd unhide",
+	"path fd/* unhide",
+	"path stdin unhide",
+	"path stdout unhide",
+	"path stderr unhide",
+	"path tty unhide"
+};
+
+/*
+ * Device names an unhide must not reach without the unsafe flag: one or
+ * more concrete names of each dangerous kind, so that any pattern able to
+ * match the kind matches at least one of them.
+ */
+static const char *const harmful_names[] = {
+	/* Disks, partitions, slices, GEOM providers and their labels. */
+	"ada0", "ada0p1", "ada0s1", "ada0s1a", "ad0", "da0", "da0p1",
+	"nvd0", "nvd0p1", "nda0", "nda0p1", "nvme0", "nvme0ns1", "vtbd0",
+	"vtbd0p1", "xbd0", "md0", "md0p1", "mdctl", "cd0", "mmcsd0",
+	"mmcsd0p1", "sdda0", "ggate0", "ada0.eli", "ada0p1.eli", "ada0.nop",
+	"gpt/root", "gptid/0", "diskid/DISK-0", "label/root", "ufs/root",
+	"ufsid/0", "iso9660/CD", "msdosfs/EFI", "ext2fs/root", "ntfs/DATA",
+	"zvol/zroot/vol", "mirror/gm0", "stripe/st0", "raid/r0", "raid3/r0",
+	"concat/c0", "linux_lvm/vg", "geom.ctl", "cam/ctl", "ctl",
+	/* CAM pass-through and other SCSI peripherals. */
+	"pass0", "xpt0", "sa0", "nsa0", "esa0", "ses0", "ch0", "iscsi",
+	"sg0",
+	/* Memory, I/O ports, firmware and hardware control. */
+	"mem", "kmem", "io", "pci", "cpuctl0", "acpi", "apm", "apmctl",
+	"efi", "smbios", "hpet0", "ipmi0", "smb0", "iic0", "gpioc0",
+	"spigen0.0", "led/x", "vmmctl", "vmm/guest", "vmm.io/guest",
+	"nvmm", "ksyms", "kldload", "superio0", "tpm0", "tpmrm0",
+	/* ZFS control, kernel and device state. */
+	"zfs", "devctl", "devctl2", "devstat", "klog", "console",
+	"consolectl", "sysmouse", "kbdmux0", "kbd0", "ukbd0", "psm0",
+	"ttyv0", "ttyu0", "ttyU0", "cuau0", "cuaU0", "dcons", "xpt",
+	"dtrace/dtrace", "dtrace/helper", "audit", "auditpipe",
+	"auditdist", "filemon", "usb/0.1.0", "usbctl", "ugen0.1",
+	"uhid0", "hidraw0", "dsp0", "mixer0",
+	/* Packet capture and network control. */
+	"bpf", "bpf0", "pf", "pflog", "netmap", "tun0", "tun", "tap0",
+	"tap", "vmnet0"
+};
+
+/* Parameters */
+
+static struct jailspec_param *
+param_add(struct jailspec_params *pp, const char *name,
+    enum jailspec_type type)
+{
+	struct jailspec_param *p;
+
+	pp->v = xreallocarray(pp->v, pp->n + 1, sizeof(*pp->v));
+	p = &pp->v[pp->n++];
+	(void)memset(p, 0, sizeof(*p));
+	p->name = xstrdup(name);
+	p->type = type;
+	return (p);
+}
+
+static void
+param_str(struct jailspec_params *pp, const char *name, const char *v)
+{
+	param_add(pp, name, JAILSPEC_STR)->str = xstrdup(v);
+}
+
+static void
+param_int(struct jailspec_params *pp, const char *name, int v)
+{
+	param_add(pp, name, JAILSPEC_INT)->ival = v;
+}
+
+/*
+ * A boolean is set by its name and cleared by its "no" form, "no" going
+ * in front of the last component ("allow.mount" -> "allow.nomount"), as
+ * libjail does it.
+ */
+static void
+param_bool(struct jailspec_params *pp, const char *name, bool on)
+{
+	struct jailspec_param *p;
+	const char *dot;
+	char *no;
+
+	if (on) {
+		param_add(pp, name, JAILSPEC_BOOL)->ival = 1;
+		return;
+	}
+	if ((dot = strrchr(name, '.')) != NULL)
+		no = xasprintf("%.*s.no%s", (int)(dot - name), name, dot + 1);
+	else
+		no = xasprintf("no%s", name);
+	p = param_add(pp, no, JAILSPEC_BOOL);
+	p->ival = 0;
+	free(no);
+}
+
+static int
+param_addrs(struct jailspec_params *pp, const char *name, int af,
+    const char *const *addrs, size_t n, struct error *ep)
+{
+	struct jailspec_param *p;
+	size_t i, sz = af == AF_INET ? 4 : 16;
+
+	p = param_add(pp, name, af == AF_INET ? JAILSPEC_IP4 : JAILSPEC_IP6);
+	p->addr = xcalloc(n, sz);
+	p->naddr = n;
+	for (i = 0; i < n; i++)
+		if (addrs[i] == NULL ||
+		    inet_pton(af, addrs[i], p->addr + i * sz) != 1)
+			return (error_set(ep, EX_DATAERR, 0,
+			    "'%s': not an %s address",
+			    addrs[i] == NULL ? "" : addrs[i],
+			    af == AF_INET ? "IPv4" : "IPv6"));
+	return (0);
+}
+
+/* A jail name: not hierarchical (no '.'), and not a jid. */
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > NAME_MAX_LEN || strspn(s, "0123456789") == n)
+		return (false);
+	return (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_-") == n);
+}
+
+/* RFC 1123: dot-separated labels of 1-63 letters, digits and inner '-'. */
+static bool
+valid_hostname(const char *s)
+{
+	size_t n, len = strlen(s);
+
+	if (len == 0 || len > NAME_MAX_LEN)
+		return (false);
+	for (;;) {
+		n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789-");
+		if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+			return (false);
+		s += n;
+		if (*s == '\0')
+			return (true);
+		if (*s != '.')
+			return (false);
+		s++;
+	}
+}
+
+int
+jailspec_params(const struct jailspec_opts *o, unsigned devfs_ruleset,
+    struct jailspec_params *pp, struct error *ep)
+{
+	const char *host;
+	int sysv;
+
+	pp->v = NULL;
+	pp->n = 0;
+	if (o->name == NULL || !valid_name(o->name))
+		return (error_set(ep, EX_DATAERR, 0,
+		    "jail name '%s': not 1 to %d letters, digits, '_' or '-'",
+		    o->name == NULL ? "" : o->name, NAME_MAX_LEN));
+	if (o->path == NULL || o->path[0] != '/' ||
+	    strlen(o->path) > PATH_MAX_LEN)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "jail path '%s': not an absolute path of at most %d bytes",
+		    o->path == NULL ? "" : o->path, PATH_MAX_LEN));
+	host = o->hostname != NULL ? o->hostname : o->name;
+	if (!valid_hostname(host))
+		return (error_set(ep, EX_DATAERR, 0,
+		    "hostname '%s': not a valid host name", host));
+	if (o->securelevel < -1 || o->securelevel > 3)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "securelevel %d: out of range (-1 to 3)", o->securelevel));
+	if (o->vnet && (o->nip4 > 0 || o->nip6 > 0))
+		return (error_set(ep, EX_DATAERR, 0,
+		    "a vnet jail cannot have ip4 or ip6 addresses"));
+	if (devfs_ruleset > 65535)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "devfs ruleset %u: out of range", devfs_ruleset));
+
+	param_str(pp, "name", o->name);
+	param_str(pp, "path", o->path);
+	param_str(pp, "host.hostname", host);
+	param_bool(pp, "persist", true);
+	param_int(pp, "enforce_statfs", 2);
+	param_int(pp, "children.max", 0);
+	param_int(pp, "securelevel", o->securelevel);
+	if (devfs_ruleset != 0)
+		param_int(pp, "devfs_ruleset", (int)devfs_ruleset);
+	param_bool(pp, "allow.set_hostname",
+	    (o->allow & JAILSPEC_ALLOW_SET_HOSTNAME) != 0);
+	param_bool(pp, "allow.raw_sockets",
+	    (o->allow & JAILSPEC_ALLOW_RAW_SOCKETS) != 0);
+	param_bool(pp, "allow.chflags",
+	    (o->allow & JAILSPEC_ALLOW_CHFLAGS) != 0);
+	param_bool(pp, "allow.mlock", (o->allow & JAILSPEC_ALLOW_MLOCK) != 0);
+	param_bool(pp, "allow.socket_af",
+	    (o->allow & JAILSPEC_ALLOW_SOCKET_AF) != 0);
+	param_bool(pp, "allow.mount", false);
+	param_bool(pp, "allow.quotas", false);
+	param_bool(pp, "allow.read_msgbuf", false);
+	sysv = (o->allow & JAILSPEC_ALLOW_SYSVIPC) != 0 ? JAILSPEC_SYS_NEW :
+	    JAILSPEC_SYS_DISABLE;
+	param_int(pp, "sysvmsg", sysv);
+	param_int(pp, "sysvsem", sysv);
+	param_int(pp, "sysvshm", sysv);
+	if (o->vnet)
+		param_int(pp, "vnet", JAILSPEC_SYS_NEW);
+	else {
+		param_int(pp, "ip4", o->nip4 > 0 ? JAILSPEC_SYS_NEW :
+		    JAILSPEC_SYS_DISABLE);
+		if (o->nip4 > 0 && param_addrs(pp, "ip4.addr", AF_INET,
+		    o->ip4, o->nip4, ep) == -1)
+			goto fail;
+		param_int(pp, "ip6", o->nip6 > 0 ? JAILSPEC_SYS_NEW :
+		    JAILSPEC_SYS_DISABLE);
+		if (o->nip6 > 0 && param_addrs(pp, "ip6.addr", AF_INET6,
+		    o->ip6, o->nip6, ep) == -1)
+			goto fail;
+	}
+	return (0);
+fail:
+	jailspec_params_release(pp);
+	return (-1);
+}
+
+void
+jailspec_params_release(struct jailspec_params *pp)
+{
+	size_t i;
+
+	for (i = 0; i < pp->n; i++) {
+		free(pp->v[i].name);
+		free(pp->v[i].str);
+		free(pp->v[i].addr);
+	}
+	free(pp->v);
+	pp->v = NULL;
+	pp->n = 0;
+}
+
+const struct jailspec_param *
+jailspec_param_find(const struct jailspec_params *pp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pp->n; i++)
+		if (strcmp(pp->v[i].name, name) == 0)
+			return (&pp->v[i]);
+	return (NULL);
+}
+
+/* devfs rules */
+
+static int
+rule_err(struct error *ep, const char *text, const char *why)
+{
+	return (error_set(ep, EX_DATAERR, 0, "devfs rule '%s': %s", text,
+	    why));
+}
+
+/*
+ * A pattern relative to /dev: components of the allowed characters, none
+ * empty, "." or "..", brackets opened and closed inside one component and
+ * never empty.
+ */
+static const char *
+pattern_problem(const char *p)
+{
+	const char *c, *end;
+	size_t n = strlen(p), clen;
+
+	if (n == 0)
+		return ("empty pattern");
+	if (n >= JAILSPEC_DEVFS_PATTERN_MAX)
+		return ("pattern longer than 199 bytes");
+	if (strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./*?[]-") != n)
+		return ("pattern has a character outside [A-Za-z0-9_./*?[]-]");
+	for (c = p; ; c = end + 1) {
+		end = strchr(c, '/');
+		clen = end != NULL ? (size_t)(end - c) : strlen(c);
+		if (clen == 0)
+			return ("pattern has an empty component");
+		if ((clen == 1 && c[0] == '.') ||
+		    (clen == 2 && c[0] == '.' && c[1] == '.'))
+			return ("pattern has a '.' or '..' component");
+		if (end == NULL)
+			break;
+	}
+	for (c = p; *c != '\0'; c++) {
+		if (*c == ']')
+			return ("pattern has an unopened ']'");
+		if (*c != '[')
+			continue;
+		end = c + 1;
+		/* A ']' right after '[' is a member, as in fnmatch(3). */
+		if (*end == ']')
+			end++;
+		while (*end != '\0' && *end != ']' && *end != '/' &&
+		    *end != '[')
+			end++;
+		if (*end != ']')
+			return ("pattern has an unclosed '['");
+		if (end == c + 1)
+			return ("pattern has an empty '[]'");
+		c = end;
+	}
+	return (NULL);
+}
+
+/* A decimal id of at most ID_MAX. */
+static bool
+parse_id(const char *s, unsigned long *vp)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return (false);
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return (false);
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > ID_MAX)
+			return (false);
+	}
+	*vp = v;
+	return (true);
+}
+
+int
+jailspec_devfs_parse(const char *text, struct jailspec_devfs_rule *r,
+    struct error *ep)
+{
+	char buf[RULE_TEXT_MAX], *tok[16], *p, *end;
+	const char *why;
+	unsigned long v;
+	size_t ntok = 0, i, len = strlen(text);
+	unsigned act;
+
+	(void)memset(r, 0, sizeof(*r));
+	if (len >= sizeof(buf))
+		return (error_set(ep, EX_DATAERR, 0,
+		    "devfs rule '%.64s...': longer than %zu bytes", text,
+		    sizeof(buf) - 1));
+	for (i = 0; i < len; i++)
+		if (text[i] < ' ' ? text[i] != '\t' : text[i] > '~')
+			return (rule_err(ep, text,
+			    "not printable ASCII text"));
+	(void)memcpy(buf, text, len + 1);
+	for (p = buf; ; ) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		if (ntok == sizeof(tok) / sizeof(tok[0]))
+			return (rule_err(ep, text, "too many words"));
+		tok[ntok++] = p;
+		p += strcspn(p, " \t");
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+	i = 0;
+	if (i < ntok && strcmp(tok[i], "add") == 0)
+		i++;
+	if (i < ntok && strcmp(tok[i], "include") == 0)
+		return (rule_err(ep, text, "'include' is not allowed"));
+	if (i >= ntok || strcmp(tok[i], "path") != 0)
+		return (rule_err(ep, text, "expected 'path PATTERN'"));
+	if (++i >= ntok)
+		return (rule_err(ep, text, "'path' needs a pattern"));
+	if ((why = pattern_problem(tok[i])) != NULL)
+		return (rule_err(ep, text, why));
+	(void)snprintf(r->pattern, sizeof(r->pattern), "%s", tok[i]);
+	if (++i >= ntok)
+		return (rule_err(ep, text, "no action"));
+	for (; i < ntok; i++) {
+		if (strcmp(tok[i], "hide") == 0)
+			act = JAILSPEC_DEVFS_HIDE;
+		else if (strcmp(tok[i], "unhide") == 0)
+			act = JAILSPEC_DEVFS_UNHIDE;
+		else if (strcmp(tok[i], "mode") == 0)
+			act = JAILSPEC_DEVFS_MODE;
+		else if (strcmp(tok[i], "user") == 0)
+			act = JAILSPEC_DEVFS_USER;
+		else if (strcmp(tok[i], "group") == 0)
+			act = JAILSPEC_DEVFS_GROUP;
+		else if (strcmp(tok[i], "include") == 0)
+			return (rule_err(ep, text,
+			    "'include' is not allowed"));
+		else
+			return (rule_err(ep, text, "unknown action"));
+		if ((r->acts & act) != 0)
+			return (rule_err(ep, text, "repeated action"));
+		r->acts |= act;
+		if ((r->acts & JAILSPEC_DEVFS_HIDE) != 0 &&
+		    (r->acts & JAILSPEC_DEVFS_UNHIDE) != 0)
+			return (rule_err(ep, text,
+			    "'hide' and 'unhide' together"));
+		if (act == JAILSPEC_DEVFS_HIDE || act == JAILSPEC_DEVFS_UNHIDE)
+			continue;
+		if (++i >= ntok)
+			return (rule_err(ep, text, "action needs a value"));
+		if (act == JAILSPEC_DEVFS_MODE) {
+			if (strlen(tok[i]) > 4 ||
+			    strspn(tok[i], "01234567") != strlen(tok[i]) ||
+			    (v = strtoul(tok[i], &end, 8)) > 0777)
+				return (rule_err(ep, text,
+				    "mode is not an octal number up to 0777"));
+			r->mode = (unsigned)v;
+		} else {
+			if (!parse_id(tok[i], &v))
+				return (rule_err(ep, text, act ==
+				    JAILSPEC_DEVFS_USER ?
+				    "user is not a number up to 2147483646" :
+				    "group is not a number up to 2147483646"));
+			if (act == JAILSPEC_DEVFS_USER)
+				r->uid = v;
+			else
+				r->gid = v;
+		}
+	}
+	return (0);
+}
+
+int
+jailspec_devfs_format(const struct jailspec_devfs_rule *r, char *buf,
+    size_t size)
+{
+	size_t n = 0;
+	int w;
+
+#define	PUT(...) do {							\
+	w = snprintf(buf + n, size - n, __VA_ARGS__);			\
+	if (w < 0 || (size_t)w >= size - n)				\
+		return (-1);						\
+	n += (size_t)w;							\
+} while (0)
+
+	if (size == 0)
+		return (-1);
+	buf[0] = '\0';
+	if (r->pattern[0] != '\0')
+		PUT("path %s", r->pattern);
+	if ((r->acts & JAILSPEC_DEVFS_HIDE) != 0)
+		PUT("%shide", n > 0 ? " " : "");
+	if ((r->acts & JAILSPEC_DEVFS_UNHIDE) != 0)
+		PUT("%sunhide", n > 0 ? " " : "");
+	if ((r->acts & JAILSPEC_DEVFS_MODE) != 0)
+		PUT("%smode %04o", n > 0 ? " " : "", r->mode);
+	if ((r->acts & JAILSPEC_DEVFS_USER) != 0)
+		PUT("%suser %lu", n > 0 ? " " : "", r->uid);
+	if ((r->acts & JAILSPEC_DEVFS_GROUP) != 0)
+		PUT("%sgroup %lu", n > 0 ? " " : "", r->gid);
+#undef PUT
+	return ((int)n);
+}
+
+bool
+jailspec_devfs_harmful(const struct jailspec_devfs_rule *r,
+    const char **whatp)
+{
+	size_t i;
+
+	if ((r->acts & JAILSPEC_DEVFS_UNHIDE) == 0)
+		return (false);
+	for (i = 0; i < sizeof(harmful_names) / sizeof(harmful_names[0]);
+	    i++) {
+		if (r->pattern[0] == '\0' ||
+		    fnmatch(r->pattern, harmful_names[i], FNM_PATHNAME) == 0) {
+			if (whatp != NULL)
+				*whatp = harmful_names[i];
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* Parse a base rule, which has no "path" when it applies to all. */
+static void
+base_rule(const char *text, struct jailspec_devfs_rule *r)
+{
+	struct error e = ERROR_INIT;
+
+	if (strcmp(text, "hide") == 0) {
+		(void)memset(r, 0, sizeof(*r));
+		r->acts = JAILSPEC_DEVFS_HIDE;
+		return;
+	}
+	if (jailspec_devfs_parse(text, r, &e) == -1)
+		abort();	/* base_rules[] is ours */
+}
+
+int
+jailspec_devfs_build(const char *const *rules, size_t n, bool unsafe,
+    struct jailspec_devfs *ds, struct error *ep)
+{
+	const size_t nbase = sizeof(base_rules) / sizeof(base_rules[0]);
+	struct jailspec_devfs_rule *r;
+	const char *what;
+	char line[RULE_TEXT_MAX], hex[9];
+	size_t i, len = 0, cap = 0;
+	unsigned long h;
+	int w;
+
+	(void)memset(ds, 0, sizeof(*ds));
+	if (n > JAILSPEC_DEVFS_RULES_MAX)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "more than %d devfs rules", JAILSPEC_DEVFS_RULES_MAX));
+	ds->rules = xcalloc(nbase + n, sizeof(*ds->rules));
+	ds->nbase = nbase;
+	for (i = 0; i < nbase; i++)
+		base_rule(base_rules[i], &ds->rules[i]);
+	for (i = 0; i < n; i++) {
+		r = &ds->rules[nbase + i];
+		if (rules[i] == NULL ||
+		    jailspec_devfs_parse(rules[i], r, ep) == -1) {
+			if (rules[i] == NULL)
+				error_set(ep, EX_DATAERR, 0,
+				    "devfs rule %zu: missing", i);
+			goto fail;
+		}
+		if (!unsafe && jailspec_devfs_harmful(r, &what)) {
+			error_set(ep, EX_DATAERR, 0, "devfs rule '%s': "
+			    "unhides '%s' (a disk or other dangerous device); "
+			    "allowed only when unsafe devfs rules are enabled",
+			    rules[i], what);
+			goto fail;
+		}
+	}
+	ds->nrules = nbase + n;
+	for (i = 0; i < ds->nrules; i++) {
+		if ((w = jailspec_devfs_format(&ds->rules[i], line,
+		    sizeof(line))) == -1)
+			abort();	/* a parsed rule always fits */
+		if (len + (size_t)w + 2 > cap) {
+			cap = (len + (size_t)w + 2) * 2;
+			ds->text = xrealloc(ds->text, cap);
+		}
+		(void)memcpy(ds->text + len, line, (size_t)w);
+		len += (size_t)w;
+		ds->text[len++] = '\n';
+		ds->text[len] = '\0';
+	}
+	digest_buf(DIGEST_SHA256, ds->text, len, ds->digest);
+	/* The first 32 bits of the digest. */
+	(void)memcpy(hex, digest_hex(ds->digest), 8);
+	hex[8] = '\0';
+	h = strtoul(hex, NULL, 16);
+	ds->ruleset = JAILSPEC_DEVFS_RULESET_MIN + (unsigned)(h %
+	    (JAILSPEC_DEVFS_RULESET_MAX - JAILSPEC_DEVFS_RULESET_MIN + 1));
+	return (0);
+fail:
+	jailspec_devfs_release(ds);
+	return (-1);
+}
+
+void
+jailspec_devfs_release(struct jailspec_devfs *ds)
+{
+	free(ds->rules);
+	free(ds->text);
+	(void)memset(ds, 0, sizeof(*ds));
+}
+
+unsigned
+jailspec_devfs_ruleset_at(const struct jailspec_devfs *ds, unsigned attempt)
+{
+	const unsigned range = JAILSPEC_DEVFS_RULESET_MAX -
+	    JAILSPEC_DEVFS_RULESET_MIN + 1;
+
+	return (JAILSPEC_DEVFS_RULESET_MIN +
+	    (ds->ruleset - JAILSPEC_DEVFS_RULESET_MIN + attempt % range) %
+	    range);
+}
+
+/* The runtime-spec document */
+
+static json_t *
+str_array(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		(void)json_array_append_new(a, json_string(v[i]));
+	return (a);
+}
+
+json_t *
+jailspec_oci_config(const struct jailspec_opts *o, const char *const *rules,
+    size_t nrules, bool unsafe, struct error *ep)
+{
+	struct jailspec_params params;
+	struct jailspec_devfs ds;
+	const struct jailspec_devfs_rule *r;
+	json_t *doc = NULL, *fb, *jail, *allow, *devs, *dev;
+	const char *sysv;
+	size_t i;
+
+	/* The same validation as for the real jail. */
+	if (jailspec_params(o, 0, &params, ep) == -1)
+		return (NULL);
+	jailspec_params_release(&params);
+	if (jailspec_devfs_build(rules, nrules, unsafe, &ds, ep) == -1)
+		return (NULL);
+
+	sysv = (o->allow & JAILSPEC_ALLOW_SYSVIPC) != 0 ? "new" : "disable";
+	allow = json_pack("{s:b, s:b, s:b, s:[], s:b, s:b, s:b, s:b, s:b}",
+	    "setHostname", (o->allow & JAILSPEC_ALLOW_SET_HOSTNAME) != 0,
+	    "rawSockets", (o->allow & JAILSPEC_ALLOW_RAW_SOCKETS) != 0,
+	    "chflags", (o->allow & JAILSPEC_ALLOW_CHFLAGS) != 0,
+	    "mount",
+	    "quotas", 0,
+	    "socketAf", (o->allow & JAILSPEC_ALLOW_SOCKET_AF) != 0,
+	    "mlock", (o->allow & JAILSPEC_ALLOW_MLOCK) != 0,
+	    "reservedPorts", 1,
+	    "suser", 1);
+	jail = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}",
+	    "host", "new",
+	    "sysvmsg", sysv, "sysvsem", sysv, "sysvshm", sysv,
+	    "enforceStatfs", 2,
+	    "allow", allow);
+	if (o->vnet)
+		(void)json_object_set_new(jail, "vnet", json_string("new"));
+	else {
+		(void)json_object_set_new(jail, "ip4",
+		    json_string(o->nip4 > 0 ? "new" : "disable"));
+		if (o->nip4 > 0)
+			(void)json_object_set_new(jail, "ip4Addr",
+			    str_array(o->ip4, o->nip4));
+		(void)json_object_set_new(jail, "ip6",
+		    json_string(o->nip6 > 0 ? "new" : "disable"));
+		if (o->nip6 > 0)
+			(void)json_object_set_new(jail, "ip6Addr",
+			    str_array(o->ip6, o->nip6));
+	}
+	devs = json_array();
+	for (i = ds.nbase; i < ds.nrules; i++) {
+		r = &ds.rules[i];
+		if ((r->acts & JAILSPEC_DEVFS_UNHIDE) == 0)
+			continue;
+		dev = json_pack("{s:s}", "path", r->pattern);
+		if ((r->acts & JAILSPEC_DEVFS_MODE) != 0)
+			(void)json_object_set_new(dev, "mode",
+			    json_integer(r->mode));
+		(void)json_array_append_new(devs, dev);
+	}
+	fb = json_pack("{s:o}", "jail", jail);
+	if (json_array_size(devs) > 0)
+		(void)json_object_set_new(fb, "devices", devs);
+	else
+		json_decref(devs);
+	doc = json_pack("{s:s, s:{s:s}, s:s, s:o}",
+	    "ociVersion", "1.3.0",
+	    "root", "path", o->path,
+	    "hostname", o->hostname != NULL ? o->hostname : o->name,
+	    "freebsd", fb);
+	jailspec_devfs_release(&ds);
+	if (doc == NULL)
+		(void)error_set(ep, EX_SOFTWARE, 0,
+		    "cannot build the runtime-spec document");
+	return (doc);
+}

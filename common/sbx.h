@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The sandbox a pod runs in: the platform's part of pod-exec.  Each
+ * platform implements all of it in common/platform/<os>/sbx_<os>.c.
+ *
+ * Linux: one set of namespaces per pod (mount, PID, UTS, IPC, network,
+ * cgroup), pivot_root into the pod directory, a chroot per app; cgroups
+ * (v2 where the host has controllers there, v1 otherwise, none with a
+ * warning) for limits.  FreeBSD: one jail per pod ("berth-<uuid>"),
+ * nullfs/devfs mounts made on the host before the jail exists,
+ * jail_attach + chroot per app; rctl for limits.
+ *
+ * The process model is the same on both:
+ *
+ *   pod-exec (the monitor, in the host)
+ *     sbx_start(): like fork(2), returns twice; the child is the
+ *     supervisor.  Linux: PID 1 of the pod's new PID namespace, already
+ *     in the pod's cgroups and namespaces, with "/" the pod directory.
+ *     FreeBSD: a reaper (procctl PROC_REAP_ACQUIRE) for the jail's
+ *     processes; the jail exists.
+ *       The supervisor forks one child per app; each child calls
+ *       sbx_exec_app().  The supervisor reaps every process, including
+ *       orphans, and reports to the monitor (pod-exec's business).
+ *     sbx_teardown() once the supervisor is gone.
+ *
+ *   pod-exec -e: sbx_enter() joins the running pod; the caller forks and
+ *   the child calls sbx_exec_app().
+ *
+ * Inside the sandbox an app's root is "/apps/<name>/rootfs": the pod
+ * directory is the root on Linux after pivot_root, and the jail's path on
+ * FreeBSD.
+ *
+ * Every mount target (volumes, /proc, /dev and what is under them) is
+ * resolved inside the app's root without following a symlink out of it,
+ * created there if missing (directories 0755, files 0644, owned by root),
+ * and mounted through the resolved descriptor (Linux: /proc/self/fd/N),
+ * never through a path that could be swapped (the runc CVE-2021-30465,
+ * CVE-2024-45310 and CVE-2025-31133 class).
+ */
+#ifndef COMMON_SBX_H
+#define COMMON_SBX_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct error;
+
+struct sbx_mount {
+	const char	*source;	/* absolute host path */
+	const char	*target;	/* absolute path in the app's root */
+	bool		 readonly;	/* enforced: remounted read-only */
+};
+
+struct sbx_app {
+	const char	*name;
+	const char	*rootfs;	/* absolute host path of its root */
+	/*
+	 * overlay: lowerdirs (top first, absolute), upper and work are
+	 * mounted as an overlay on rootfs by sbx_start() (Linux: in the
+	 * pod's mount namespace, so it goes away with the pod).  NULL /
+	 * 0 for the other drivers.
+	 */
+	const char *const *lowerdirs;
+	size_t		 nlowerdirs;
+	const char	*upper;
+	const char	*work;
+	const struct sbx_mount *mounts;	/* volumes */
+	size_t		 nmounts;
+};
+
+struct sbx_pod {
+	const char	*uuid;
+	const char	*dir;		/* absolute host path of pods/<uuid> */
+	const char	*hostname;
+	const struct sbx_app *apps;
+	size_t		 napps;
+	int64_t		 memory;	/* bytes; 0: no limit */
+	int64_t		 cpu_millis;	/* 0: no limit */
+	int64_t		 pids;		/* 0: no limit */
+	/*
+	 * Linux: path of a network namespace to join (net-attach made
+	 * it), or NULL for a new one with only "lo", up.
+	 */
+	const char	*netns;
+	/* FreeBSD: the images' io.berth.devfs rules (common/jailspec.h). */
+	const char *const *devfs_rules;
+	size_t		 ndevfs_rules;
+	bool		 devfs_unsafe;	/* allow rules that unhide disks */
+	bool		 linux_abi;	/* an app's image has os "linux" */
+};
+
+/* One process to run in an app's root. */
+struct sbx_proc {
+	size_t		 app;		/* index into pod->apps */
+	/*
+	 * argv[0] without a '/' is looked up in the PATH of env (default
+	 * "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	 * inside the app's root.
+	 */
+	char *const	*argv;
+	char *const	*env;		/* NULL-terminated "K=V" */
+	const char	*user;		/* name or decimal uid */
+	const char	*group;		/* name, decimal gid, or NULL */
+	const gid_t	*supp_gids;	/* added to the user's groups */
+	size_t		 nsupp_gids;
+	const char	*cwd;		/* absolute, created if missing */
+	bool		 tty;		/* fd 0 is a terminal to control */
+};
+
+/*
+ * Create the pod's sandbox and fork its supervisor.  Returns the
+ * supervisor's pid (> 0) in the caller, 0 in the supervisor, -1 in the
+ * caller with everything undone if the sandbox could not be made.  It
+ * returns in the caller only once the supervisor's side is set up (or has
+ * failed and reported why), so a failure is always reported here.
+ *
+ * Set up, Linux: cgroups berth/<uuid> with the limits (v2 or v1: memory
+ * limit, swap limited to the same when the host accounts swap; cpu quota;
+ * pids.max), the supervisor placed in them before it makes its cgroup
+ * namespace; namespaces; mounts made private; for each app its overlay,
+ * then beneath its root: /proc (proc of the pod's PID namespace, with
+ * /proc/{acpi,kcore,keys,latency_stats,timer_list,timer_stats,
+ * sched_debug,scsi} masked and /proc/{asound,bus,fs,irq,sys,sysrq-trigger}
+ * read-only), /dev (tmpfs: null zero full random urandom tty bound from
+ * the host's, a new devpts instance at /dev/pts with /dev/ptmx, a tmpfs
+ * /dev/shm, fd stdin stdout stderr symlinks), /sys read-only if the image
+ * has that directory, its volumes; pivot_root into pod->dir; hostname.
+ * FreeBSD: for each app nullfs volumes, devfs with the generated ruleset,
+ * linprocfs/linsysfs under linux_abi; the jail; rctl rules.
+ *
+ * The supervisor inherits the caller's descriptors; it runs with every
+ * signal's disposition the caller had.  Error classes: EX_UNAVAILABLE
+ * (no namespaces / jails here), EX_NOPERM (not root), EX_OSERR,
+ * EX_DATAERR (a mount target escapes, a devfs rule is refused).
+ */
+pid_t	sbx_start(const struct sbx_pod *, struct error *);
+
+/*
+ * In a child of the supervisor, or of the caller of sbx_enter(): run
+ * proc in its app's root.  In order: open the root; resolve user, group
+ * and supplementary groups from its etc/passwd and etc/group, read beneath
+ * it (common/passwd.h); set HOME from the user's entry when env has none;
+ * create cwd beneath it; (FreeBSD) jail_attach; chroot; chdir; rlimits
+ * (RLIMIT_NOFILE 1048576 or the host's hard limit, RLIMIT_CORE 0);
+ * (Linux) bounding set reduced to the default set (CHOWN DAC_OVERRIDE
+ * FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP
+ * NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE), no_new_privs; setsid and
+ * TIOCSCTTY if proc->tty; setgroups, setgid, setuid (a root user keeps
+ * the default set, others none); every descriptor above 2 closed; execve.
+ *
+ * Never returns.  On failure it writes one line "N message\n" to errfd
+ * (an O_CLOEXEC pipe, so a successful exec closes it silently) and
+ * _exit(N): N is 127 if argv[0] was not found, 126 if it could not be
+ * executed, else the EX_* class of the runtime failure (EX_CONFIG for an
+ * unknown user).  message is like "exec '/bin/nope': No such file or
+ * directory".
+ */
+_Noreturn void	sbx_exec_app(const struct sbx_pod *, const struct sbx_proc *,
+		    int);
+
+/*
+ * Join the running pod whose supervisor is pid (host view).  Linux:
+ * setns() into its cgroup, IPC, UTS, network, PID (for the caller's
+ * children) and mount namespaces (then "/" is the pod directory) and
+ * into its cgroups.  FreeBSD: checks the jail exists (sbx_exec_app()
+ * attaches).  The caller then forks; the child calls sbx_exec_app().
+ * EX_NOINPUT if the pod is not running, EX_OSERR otherwise.
+ */
+int	sbx_enter(const struct sbx_pod *, pid_t, struct error *);
+
+/*
+ * Remove what sbx_start() made that outlives the supervisor: Linux, the
+ * cgroups (their processes are gone with the PID namespace); FreeBSD, the
+ * jail (jail_remove), rctl rules and every mount under the pod's apps.
+ * Idempotent, found by uuid: also cleans up after a killed pod-exec.
+ */
+int	sbx_teardown(const struct sbx_pod *, struct error *);
+
+/*
+ * An opaque number that tells processes apart that had the same pid:
+ * Linux, starttime of /proc/<pid>/stat; FreeBSD, ki_start.  -1 with
+ * errno ESRCH if there is no such process.
+ */
+int	sbx_proc_start_time(pid_t, uint64_t *);
+
+#endif /* COMMON_SBX_H */
