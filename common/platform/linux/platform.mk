@@ -4,8 +4,9 @@
 ISAL_CPPFLAGS != pkg-config --exists libisal 2>/dev/null && echo -DHAVE_ISAL || true
 ISAL_LIBS != pkg-config --exists libisal 2>/dev/null && pkg-config --libs libisal || true
 PLAT_CPPFLAGS = -D_GNU_SOURCE -DHAVE_OPENAT2 $(ISAL_CPPFLAGS)
-PLAT_OBJS = common/platform/linux/drvplat_linux.o \
-	common/platform/linux/os_linux.o
+PLAT_OBJS = common/platform/linux/cgroup_linux.o \
+	common/platform/linux/drvplat_linux.o \
+	common/platform/linux/os_linux.o common/platform/linux/sbx_linux.o
 PLAT_LIBS = -lpthread $(ISAL_LIBS)
 DEP_PKGS = libcurl jansson libarchive libcrypto zlib libzstd
 DEP_CFLAGS != pkg-config --cflags $(DEP_PKGS)

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The cgroups of a pod (internal to the Linux sandbox, sbx_linux.c): one
+ * group "berth/<uuid>" at the root of each hierarchy we use.  cgroup v2
+ * when /sys/fs/cgroup is a cgroup2 mount offering memory, cpu or pids in
+ * its cgroup.controllers; otherwise the v1 hierarchies mounted at
+ * /sys/fs/cgroup/{memory,cpu,cpuacct,pids}; otherwise none, and a limit
+ * asked for is only warned about (log_warnx).
+ */
+#ifndef COMMON_PLATFORM_LINUX_CGROUP_LINUX_H
+#define COMMON_PLATFORM_LINUX_CGROUP_LINUX_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+struct error;
+
+struct cgroup_limits {
+	int64_t	memory;		/* bytes; 0: no limit */
+	int64_t	cpu_millis;	/* thousandths of a CPU; 0: no limit */
+	int64_t	pids;		/* 0: no limit */
+};
+
+/*
+ * Create (or reuse) berth/<uuid> in every hierarchy and write the limits;
+ * a limit of 0 writes "unlimited", so a reused group gets exactly these.
+ * v1 memory also limits memory+swap to the same where the host accounts
+ * swap (memory.memsw.limit_in_bytes), v2 sets memory.swap.max to 0.
+ * EX_OSERR on failure, with the groups made so far left for
+ * cgroup_remove().
+ */
+int	cgroup_create(const char *, const struct cgroup_limits *,
+	    struct error *);
+
+/*
+ * Move process pid (0: the caller) into berth/<uuid> in every hierarchy
+ * where that group exists.  EX_NOINPUT if it exists in none while the
+ * host has cgroups, EX_OSERR if a write fails.
+ */
+int	cgroup_join(const char *, pid_t, struct error *);
+
+/*
+ * Remove berth/<uuid> from every hierarchy, retrying for about a second
+ * while the kernel still counts exiting processes in it (EBUSY).  Missing
+ * groups are fine, so it is idempotent.  EX_TEMPFAIL if a group stays
+ * busy, EX_OSERR otherwise.
+ */
+int	cgroup_remove(const char *, struct error *);
+
+#endif /* COMMON_PLATFORM_LINUX_CGROUP_LINUX_H */

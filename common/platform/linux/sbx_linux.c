@@ -1,0 +1,1323 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The Linux sandbox of a pod (common/sbx.h): one set of namespaces per
+ * pod, pivot_root into the pod directory, a chroot per app, cgroups for
+ * the limits (cgroup_linux.c).
+ *
+ * The images are hostile: every mount target is resolved beneath the
+ * app's root with openat2(RESOLVE_IN_ROOT) (os_open_beneath()), created
+ * there if missing, and mounted on "/proc/self/fd/N" of the descriptor so
+ * resolved; after each mount the target is resolved again and checked to
+ * hold what was mounted.  A symlink in the image thus ends up pointing
+ * somewhere inside the root, never at a host path.
+ */
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/magic.h>
+
+#include "common/error.h"
+#include "common/passwd.h"
+#include "common/platform.h"
+#include "common/platform/linux/cgroup_linux.h"
+#include "common/sbx.h"
+#include "common/xalloc.h"
+
+#define	DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
+			"/sbin:/bin"
+/* Symlinks followed while creating one mount target. */
+#define	LINK_DEPTH_MAX	16
+#define	NOFILE_WANT	1048576
+
+/* "/proc/self/fd/N": how a resolved descriptor is named to mount(2). */
+struct fdname {
+	char	s[32];
+};
+
+static const char *
+fdname(struct fdname *b, int fd)
+{
+	(void)snprintf(b->s, sizeof(b->s), "/proc/self/fd/%d", fd);
+	return (b->s);
+}
+
+static void
+close_fd(int *fdp)
+{
+	if (*fdp >= 0)
+		(void)close(*fdp);
+	*fdp = -1;
+}
+
+/*
+ * Mount onto the descriptor fd.  what names the mount in messages
+ * ("proc on 'proc'").
+ */
+static int
+mount_fd(const char *src, int fd, const char *type, unsigned long flags,
+    const char *data, const char *what, struct error *ep)
+{
+	struct fdname t;
+
+	if (mount(src, fdname(&t, fd), type, flags, data) == -1)
+		return (error_set(ep, errno == ENODEV ? EX_UNAVAILABLE :
+		    EX_OSERR, errno, "mount %s", what));
+	return (0);
+}
+
+/*
+ * Make directory path (relative to the root rootfd) and its missing
+ * parents, resolving every component inside the root.  A component that is
+ * a dangling symlink gets its target made, inside the root, as a real
+ * image would expect of "mkdir -p" through it.
+ */
+static int
+mkdir_beneath(int rootfd, const char *path, int depth, struct error *ep)
+{
+	struct error e = ERROR_INIT;
+	struct stat st;
+	char *copy, *cur, *next = NULL, *comp, *save, *tpath;
+	char link[PATH_MAX];
+	ssize_t n;
+	int fd, pfd = -1, rv = -1;
+
+	if (depth > LINK_DEPTH_MAX)
+		return (error_set(ep, EX_DATAERR, ELOOP, "make '%s'", path));
+	copy = xstrdup(path);
+	cur = xstrdup("");
+	for (comp = strtok_r(copy, "/", &save); comp != NULL;
+	    comp = strtok_r(NULL, "/", &save)) {
+		if (strcmp(comp, ".") == 0)
+			continue;
+		free(next);
+		next = xasprintf("%s/%s", cur, comp);
+		if ((fd = os_open_beneath(rootfd, next, O_PATH | O_DIRECTORY,
+		    0, &e)) >= 0)
+			goto exists;
+		if (e.errnum == ENOTDIR) {
+			error_set(ep, EX_DATAERR, ENOTDIR, "make '%s'", next);
+			goto out;
+		}
+		if (e.errnum != ENOENT) {
+			*ep = e;
+			goto out;
+		}
+		close_fd(&pfd);
+		if ((pfd = os_open_beneath(rootfd, cur, O_PATH | O_DIRECTORY,
+		    0, ep)) == -1)
+			goto out;
+		if (mkdirat(pfd, comp, 0755) == -1) {
+			if (errno != EEXIST) {
+				error_set(ep, EX_OSERR, errno, "mkdir '%s'",
+				    next);
+				goto out;
+			}
+			if (fstatat(pfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				n = readlinkat(pfd, comp, link,
+				    sizeof(link) - 1);
+				if (n <= 0) {
+					error_set(ep, EX_DATAERR, errno,
+					    "readlink '%s'", next);
+					goto out;
+				}
+				link[n] = '\0';
+				tpath = link[0] == '/' ? xstrdup(link) :
+				    xasprintf("%s/%s", cur, link);
+				rv = mkdir_beneath(rootfd, tpath, depth + 1,
+				    ep);
+				free(tpath);
+				if (rv == -1)
+					goto out;
+				rv = -1;
+			}
+		}
+		if ((fd = os_open_beneath(rootfd, next, O_PATH | O_DIRECTORY,
+		    0, ep)) == -1)
+			goto out;
+exists:
+		(void)close(fd);
+		free(cur);
+		cur = next;
+		next = NULL;
+	}
+	rv = 0;
+out:
+	close_fd(&pfd);
+	free(next);
+	free(cur);
+	free(copy);
+	return (rv);
+}
+
+/* An O_PATH descriptor of directory path beneath rootfd, made if missing. */
+static int
+open_dir_beneath(int rootfd, const char *path, struct error *ep)
+{
+	if (mkdir_beneath(rootfd, path, 0, ep) == -1)
+		return (-1);
+	return (os_open_beneath(rootfd, path, O_PATH | O_DIRECTORY, 0, ep));
+}
+
+/*
+ * An O_PATH descriptor of non-directory path beneath rootfd, made as an
+ * empty 0644 file if missing (never through a final symlink: O_NOFOLLOW,
+ * O_EXCL; an existing one is then resolved inside the root).
+ */
+static int
+open_file_beneath(int rootfd, const char *path, struct error *ep)
+{
+	struct stat st;
+	char *dir, *base;
+	int pfd = -1, fd = -1;
+
+	dir = xstrdup(path);
+	if ((base = strrchr(dir, '/')) == NULL) {
+		base = dir;
+		dir[0] = '\0';
+	} else
+		*base++ = '\0';
+	if (*base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
+		error_set(ep, EX_DATAERR, 0, "'%s' is not a file name", path);
+		goto out;
+	}
+	if ((pfd = open_dir_beneath(rootfd, dir, ep)) == -1)
+		goto out;
+	if ((fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_NOCTTY | O_CLOEXEC, 0644)) == -1 && errno != EEXIST) {
+		error_set(ep, EX_OSERR, errno, "create '%s'", path);
+		goto out;
+	}
+	close_fd(&fd);
+	if ((fd = os_open_beneath(rootfd, path, O_PATH, 0, ep)) == -1) {
+		if (ep->errnum == ENOENT)
+			ep->exit = EX_DATAERR;
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		error_set(ep, EX_DATAERR, S_ISDIR(st.st_mode) ? EISDIR : errno,
+		    "'%s'", path);
+		close_fd(&fd);
+	}
+out:
+	close_fd(&pfd);
+	free(dir);
+	return (fd);
+}
+
+/*
+ * Resolve path beneath rootfd again after a mount and check that it holds
+ * a filesystem of type magic: the mount landed where it was meant to.
+ */
+static int
+reopen_check(int rootfd, const char *path, unsigned long magic,
+    struct error *ep)
+{
+	struct statfs sf;
+	int fd;
+
+	if ((fd = os_open_beneath(rootfd, path, O_PATH | O_DIRECTORY, 0,
+	    ep)) == -1)
+		return (-1);
+	if (fstatfs(fd, &sf) == -1 || (unsigned long)sf.f_type != magic) {
+		(void)close(fd);
+		return (error_set(ep, EX_DATAERR, 0,
+		    "'%s' is not where it was mounted", path));
+	}
+	return (fd);
+}
+
+static int
+overlay_mount(const struct sbx_app *app, struct error *ep)
+{
+	struct statfs sf;
+	char *opts, *o;
+	size_t i, max;
+	int fd, rv = -1;
+
+	opts = xstrdup("lowerdir=");
+	for (i = 0; i < app->nlowerdirs; i++) {
+		/* overlayfs takes ':' and ',' in a lowerdir only escaped. */
+		if (strpbrk(app->lowerdirs[i], ":,\\") != NULL) {
+			error_set(ep, EX_DATAERR, 0, "overlay: '%s' contains "
+			    "':', ',' or '\\'", app->lowerdirs[i]);
+			goto out;
+		}
+		o = xasprintf("%s%s%s", opts, i > 0 ? ":" : "",
+		    app->lowerdirs[i]);
+		free(opts);
+		opts = o;
+	}
+	if (app->upper != NULL) {
+		if (app->work == NULL || strpbrk(app->upper, ",\\") != NULL ||
+		    strpbrk(app->work, ",\\") != NULL) {
+			error_set(ep, EX_DATAERR, 0, "overlay: bad upperdir "
+			    "'%s' or workdir", app->upper);
+			goto out;
+		}
+		o = xasprintf("%s,upperdir=%s,workdir=%s", opts, app->upper,
+		    app->work);
+		free(opts);
+		opts = o;
+	}
+	/* mount(2) copies at most one page of options. */
+	max = (size_t)sysconf(_SC_PAGESIZE) - 1;
+	if (strlen(opts) > max) {
+		error_set(ep, EX_DATAERR, E2BIG, "overlay: %zu lower "
+		    "directories make %zu bytes of mount options, the kernel "
+		    "takes %zu", app->nlowerdirs, strlen(opts), max);
+		goto out;
+	}
+	if ((fd = open(app->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		error_set(ep, EX_NOINPUT, errno, "open '%s'", app->rootfs);
+		goto out;
+	}
+	rv = mount_fd("overlay", fd, "overlay", 0, opts, "overlay", ep);
+	(void)close(fd);
+	if (rv == -1)
+		goto out;
+	rv = -1;
+	if ((fd = open(app->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		error_set(ep, EX_OSERR, errno, "open '%s'", app->rootfs);
+		goto out;
+	}
+	if (fstatfs(fd, &sf) == 0 &&
+	    (unsigned long)sf.f_type == OVERLAYFS_SUPER_MAGIC)
+		rv = 0;
+	else
+		error_set(ep, EX_OSERR, 0, "overlay not at '%s'", app->rootfs);
+	(void)close(fd);
+out:
+	free(opts);
+	return (rv);
+}
+
+static int
+setup_proc(int rootfd, struct error *ep)
+{
+	/* As the OCI runtimes mask and protect them. */
+	static const char *const masked[] = { "acpi", "kcore", "keys",
+	    "latency_stats", "timer_list", "timer_stats", "sched_debug",
+	    "scsi" };
+	static const char *const ro[] = { "asound", "bus", "fs", "irq", "sys",
+	    "sysrq-trigger" };
+	const unsigned long safe = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	struct fdname src;
+	struct stat st;
+	size_t i;
+	int fd, procfd = -1, rv = -1;
+
+	if ((fd = open_dir_beneath(rootfd, "proc", ep)) == -1)
+		return (error_wrap(ep, "/proc"));
+	rv = mount_fd("proc", fd, "proc", safe, NULL, "proc", ep);
+	(void)close(fd);
+	if (rv == -1 || (procfd = reopen_check(rootfd, "proc",
+	    PROC_SUPER_MAGIC, ep)) == -1)
+		return (error_wrap(ep, "/proc"));
+	rv = -1;
+	for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+		if ((fd = openat(procfd, masked[i], O_PATH | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1) {
+			if (errno == ENOENT)
+				continue;
+			error_set(ep, EX_OSERR, errno, "open '%s'", masked[i]);
+			goto out;
+		}
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			rv = mount_fd("tmpfs", fd, "tmpfs", safe | MS_RDONLY,
+			    "size=0,mode=555", "tmpfs over it", ep);
+		else
+			rv = mount_fd("/dev/null", fd, NULL, MS_BIND, NULL,
+			    "/dev/null over it", ep);
+		(void)close(fd);
+		if (rv == -1) {
+			error_wrap(ep, "mask '%s'", masked[i]);
+			goto out;
+		}
+		rv = -1;
+	}
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
+		if ((fd = openat(procfd, ro[i], O_PATH | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1) {
+			if (errno == ENOENT)
+				continue;
+			error_set(ep, EX_OSERR, errno, "open '%s'", ro[i]);
+			goto out;
+		}
+		rv = mount_fd(fdname(&src, fd), fd, NULL, MS_BIND | MS_REC,
+		    NULL, "bind", ep);
+		(void)close(fd);
+		/* A lookup from procfd crosses into the new bind mount. */
+		if (rv == 0 && (fd = openat(procfd, ro[i], O_PATH |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1)
+			rv = error_set(ep, EX_OSERR, errno, "open");
+		if (rv == 0) {
+			rv = mount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND |
+			    MS_RDONLY | safe, NULL, "read-only", ep);
+			(void)close(fd);
+		}
+		if (rv == -1) {
+			error_wrap(ep, "protect '%s'", ro[i]);
+			goto out;
+		}
+		rv = -1;
+	}
+	rv = 0;
+out:
+	close_fd(&procfd);
+	if (rv == -1)
+		error_wrap(ep, "/proc");
+	return (rv);
+}
+
+static int
+setup_dev(int rootfd, struct error *ep)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random",
+	    "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" },
+		{ "stderr", "/proc/self/fd/2" },
+		{ "ptmx", "pts/ptmx" },
+	};
+	char src[32];
+	size_t i;
+	int fd, devfd = -1, rv = -1;
+
+	if ((fd = open_dir_beneath(rootfd, "dev", ep)) == -1)
+		return (error_wrap(ep, "/dev"));
+	rv = mount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NOEXEC,
+	    "mode=755,size=64k", "tmpfs", ep);
+	(void)close(fd);
+	if (rv == -1 || (devfd = reopen_check(rootfd, "dev", TMPFS_MAGIC,
+	    ep)) == -1)
+		return (error_wrap(ep, "/dev"));
+	/* From here on everything is in a tmpfs of ours: no symlinks. */
+	rv = -1;
+	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		if ((fd = openat(devfd, nodes[i], O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644)) == -1) {
+			error_set(ep, EX_OSERR, errno, "create '%s'", nodes[i]);
+			goto out;
+		}
+		(void)snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
+		rv = mount_fd(src, fd, NULL, MS_BIND, NULL, src, ep);
+		(void)close(fd);
+		/* A host without that node (a minimal container): none. */
+		if (rv == -1 && ep->errnum == ENOENT &&
+		    access(src, F_OK) == -1) {
+			(void)unlinkat(devfd, nodes[i], 0);
+			rv = 0;
+		}
+		if (rv == -1)
+			goto out;
+		rv = -1;
+	}
+	if (mkdirat(devfd, "pts", 0755) == -1 || (fd = openat(devfd, "pts",
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		error_set(ep, EX_OSERR, errno, "mkdir 'pts'");
+		goto out;
+	}
+	rv = mount_fd("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC,
+	    "newinstance,ptmxmode=0666,mode=620,gid=5", "devpts", ep);
+	(void)close(fd);
+	if (rv == -1)
+		goto out;
+	rv = -1;
+	if (mkdirat(devfd, "shm", 01777) == -1 || (fd = openat(devfd, "shm",
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		error_set(ep, EX_OSERR, errno, "mkdir 'shm'");
+		goto out;
+	}
+	rv = mount_fd("shm", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    "mode=1777,size=65536k", "tmpfs on 'shm'", ep);
+	(void)close(fd);
+	if (rv == -1)
+		goto out;
+	rv = -1;
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][1], devfd, links[i][0]) == -1) {
+			error_set(ep, EX_OSERR, errno, "symlink '%s'",
+			    links[i][0]);
+			goto out;
+		}
+	rv = 0;
+out:
+	close_fd(&devfd);
+	if (rv == -1)
+		error_wrap(ep, "/dev");
+	return (rv);
+}
+
+static int
+setup_sys(int rootfd, struct error *ep)
+{
+	struct error e = ERROR_INIT;
+	int fd, rv;
+
+	/* Only for images that have the directory. */
+	if ((fd = os_open_beneath(rootfd, "sys", O_PATH | O_DIRECTORY, 0,
+	    &e)) == -1) {
+		if (e.errnum == ENOENT || e.errnum == ENOTDIR)
+			return (0);
+		*ep = e;
+		return (error_wrap(ep, "/sys"));
+	}
+	rv = mount_fd("sysfs", fd, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
+	    MS_NOEXEC, NULL, "sysfs", ep);
+	(void)close(fd);
+	if (rv == -1)
+		return (error_wrap(ep, "/sys"));
+	return (0);
+}
+
+/* The mount flags a read-only remount must keep, from statvfs(3)'s. */
+static unsigned long
+kept_flags(unsigned long st)
+{
+	unsigned long f = 0;
+
+	if (st & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (st & ST_NODEV)
+		f |= MS_NODEV;
+	if (st & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (st & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (st & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (st & ST_RELATIME)
+		f |= MS_RELATIME;
+	return (f);
+}
+
+static int
+setup_volume(int rootfd, const struct sbx_mount *m, struct error *ep)
+{
+	struct fdname src;
+	struct statvfs sv;
+	struct stat sst, tst;
+	int sfd = -1, tfd = -1, rv = -1;
+
+	if (m->source[0] != '/' || m->target[0] != '/') {
+		error_set(ep, EX_DATAERR, 0, "paths must be absolute");
+		goto out;
+	}
+	if ((sfd = open(m->source, O_PATH | O_CLOEXEC)) == -1) {
+		error_set(ep, errno == ENOENT ? EX_NOINPUT : EX_OSERR, errno,
+		    "open '%s'", m->source);
+		goto out;
+	}
+	if (fstat(sfd, &sst) == -1) {
+		error_set(ep, EX_OSERR, errno, "stat '%s'", m->source);
+		goto out;
+	}
+	tfd = S_ISDIR(sst.st_mode) ? open_dir_beneath(rootfd, m->target, ep) :
+	    open_file_beneath(rootfd, m->target, ep);
+	if (tfd == -1 || mount_fd(fdname(&src, sfd), tfd, NULL,
+	    MS_BIND | MS_REC, NULL, "bind", ep) == -1)
+		goto out;
+	close_fd(&tfd);
+	if ((tfd = os_open_beneath(rootfd, m->target, O_PATH, 0, ep)) == -1)
+		goto out;
+	if (fstat(tfd, &tst) == -1 || tst.st_dev != sst.st_dev ||
+	    tst.st_ino != sst.st_ino) {
+		error_set(ep, EX_DATAERR, 0, "not where it was mounted");
+		goto out;
+	}
+	if (m->readonly) {
+		/*
+		 * A bind remount must repeat the flags the source mount has,
+		 * or the kernel refuses it where they are locked.
+		 */
+		if (fstatvfs(tfd, &sv) == -1) {
+			error_set(ep, EX_OSERR, errno, "statvfs");
+			goto out;
+		}
+		if (mount_fd(NULL, tfd, NULL, MS_REMOUNT | MS_BIND |
+		    MS_RDONLY | kept_flags(sv.f_flag), NULL, "read-only",
+		    ep) == -1)
+			goto out;
+	}
+	rv = 0;
+out:
+	close_fd(&tfd);
+	close_fd(&sfd);
+	if (rv == -1)
+		error_wrap(ep, "volume '%s' on '%s'", m->source, m->target);
+	return (rv);
+}
+
+static int
+setup_app(const struct sbx_app *app, struct error *ep)
+{
+	size_t i;
+	int rootfd = -1, rv = -1;
+
+	if (app->nlowerdirs > 0 && overlay_mount(app, ep) == -1)
+		goto out;
+	if ((rootfd = open(app->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		error_set(ep, EX_NOINPUT, errno, "open '%s'", app->rootfs);
+		goto out;
+	}
+	if (setup_proc(rootfd, ep) == -1 || setup_dev(rootfd, ep) == -1 ||
+	    setup_sys(rootfd, ep) == -1)
+		goto out;
+	for (i = 0; i < app->nmounts; i++)
+		if (setup_volume(rootfd, &app->mounts[i], ep) == -1)
+			goto out;
+	rv = 0;
+out:
+	close_fd(&rootfd);
+	if (rv == -1)
+		error_wrap(ep, "app '%s'", app->name);
+	return (rv);
+}
+
+static int
+loopback_up(struct error *ep)
+{
+	struct ifreq ifr;
+	int s, rv = -1;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (error_set(ep, EX_OSERR, errno, "socket"));
+	(void)memset(&ifr, 0, sizeof(ifr));
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == -1)
+		error_set(ep, EX_OSERR, errno, "get flags of 'lo'");
+	else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
+			error_set(ep, EX_OSERR, errno, "bring 'lo' up");
+		else
+			rv = 0;
+	}
+	(void)close(s);
+	return (rv);
+}
+
+/*
+ * The supervisor's side of sbx_start(), PID 1 of the new PID namespace:
+ * wait for the cgroups, then make the rest of the sandbox.
+ */
+static int
+child_setup(const struct sbx_pod *pod, int readyfd, int netfd,
+    struct error *ep)
+{
+	mode_t omask;
+	ssize_t n;
+	size_t i;
+	char c;
+	int podfd = -1, rv = -1;
+
+	do
+		n = read(readyfd, &c, 1);
+	while (n == -1 && errno == EINTR);
+	if (n != 1)
+		return (error_set(ep, EX_OSERR, 0,
+		    "the cgroups were not made"));
+	/* Now the cgroups we are in become the root of what we see. */
+	if (unshare(CLONE_NEWCGROUP) == -1)
+		return (error_set(ep, errno == EINVAL ? EX_UNAVAILABLE :
+		    EX_OSERR, errno, "new cgroup namespace"));
+	if (netfd >= 0 && setns(netfd, CLONE_NEWNET) == -1)
+		return (error_set(ep, EX_OSERR, errno,
+		    "join network namespace '%s'", pod->netns));
+	/* Nothing we mount may propagate to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return (error_set(ep, EX_OSERR, errno, "make mounts private"));
+	/* pivot_root(2) wants the new root to be a mount point. */
+	if (mount(pod->dir, pod->dir, NULL, MS_BIND | MS_REC, NULL) == -1)
+		return (error_set(ep, EX_OSERR, errno, "bind '%s'", pod->dir));
+	if ((podfd = open(pod->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (error_set(ep, EX_OSERR, errno, "open '%s'", pod->dir));
+	/* Directories made beneath the roots are 0755 whatever our umask. */
+	omask = umask(022);
+	for (i = 0; i < pod->napps; i++)
+		if (setup_app(&pod->apps[i], ep) == -1)
+			goto out;
+	if (fchdir(podfd) == -1) {
+		error_set(ep, EX_OSERR, errno, "chdir '%s'", pod->dir);
+		goto out;
+	}
+	/*
+	 * Stack the pod directory over the old root and detach the old
+	 * root from beneath it: no directory to leave behind in the pod.
+	 */
+	if (syscall(SYS_pivot_root, ".", ".") == -1) {
+		error_set(ep, EX_OSERR, errno, "pivot_root '%s'", pod->dir);
+		goto out;
+	}
+	if (umount2(".", MNT_DETACH) == -1 || chdir("/") == -1) {
+		error_set(ep, EX_OSERR, errno, "detach the old root");
+		goto out;
+	}
+	if (pod->hostname != NULL && sethostname(pod->hostname,
+	    strlen(pod->hostname)) == -1) {
+		error_set(ep, EX_OSERR, errno, "set hostname '%s'",
+		    pod->hostname);
+		goto out;
+	}
+	if (netfd < 0 && loopback_up(ep) == -1)
+		goto out;
+	rv = 0;
+out:
+	(void)umask(omask);
+	close_fd(&podfd);
+	return (rv);
+}
+
+static int
+write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+static int
+validate_pod(const struct sbx_pod *pod, struct error *ep)
+{
+	size_t i, len;
+
+	if (pod->uuid == NULL || pod->uuid[0] == '\0' ||
+	    strchr(pod->uuid, '/') != NULL || pod->uuid[0] == '.')
+		return (error_set(ep, EX_SOFTWARE, 0, "bad pod uuid"));
+	if (pod->dir == NULL || pod->dir[0] != '/')
+		return (error_set(ep, EX_SOFTWARE, 0,
+		    "pod directory must be absolute"));
+	len = strlen(pod->dir);
+	/* sbx_exec_app() finds each root inside the pod after pivot_root. */
+	for (i = 0; i < pod->napps; i++)
+		if (strncmp(pod->apps[i].rootfs, pod->dir, len) != 0 ||
+		    pod->apps[i].rootfs[len] != '/')
+			return (error_set(ep, EX_DATAERR, 0,
+			    "app '%s': root '%s' is not inside '%s'",
+			    pod->apps[i].name, pod->apps[i].rootfs, pod->dir));
+	return (0);
+}
+
+/* Wait for pid and describe how it ended. */
+static void
+reap(pid_t pid, char *buf, size_t len)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			(void)snprintf(buf, len, "lost");
+			return;
+		}
+	if (WIFSIGNALED(status))
+		(void)snprintf(buf, len, "killed by signal %d",
+		    WTERMSIG(status));
+	else
+		(void)snprintf(buf, len, "exited %d", WEXITSTATUS(status));
+}
+
+pid_t
+sbx_start(const struct sbx_pod *pod, struct error *ep)
+{
+	struct cgroup_limits lim;
+	struct error ce;
+	char how[64];
+	int ready[2] = { -1, -1 }, report[2] = { -1, -1 };
+	int pidnsfd = -1, netfd = -1, nsflags;
+	ssize_t n;
+	size_t got;
+	pid_t pid = -1;
+	bool made = false;
+
+	if (geteuid() != 0)
+		return (error_set(ep, EX_NOPERM, EPERM,
+		    "a pod sandbox needs root"));
+	if (validate_pod(pod, ep) == -1)
+		return (-1);
+	lim.memory = pod->memory;
+	lim.cpu_millis = pod->cpu_millis;
+	lim.pids = pod->pids;
+	made = true;
+	if (cgroup_create(pod->uuid, &lim, ep) == -1)
+		goto fail;
+	if (pod->netns != NULL && (netfd = open(pod->netns,
+	    O_RDONLY | O_CLOEXEC)) == -1) {
+		error_set(ep, EX_NOINPUT, errno, "open network namespace '%s'",
+		    pod->netns);
+		goto fail;
+	}
+	if (pipe2(ready, O_CLOEXEC) == -1 || pipe2(report, O_CLOEXEC) == -1) {
+		error_set(ep, EX_OSERR, errno, "pipe");
+		goto fail;
+	}
+	/*
+	 * fork(2) rather than a raw clone(2), which would leave glibc's
+	 * idea of the thread id stale in the supervisor: make a PID
+	 * namespace for our next child, fork into it, and step back.
+	 */
+	if ((pidnsfd = open("/proc/self/ns/pid_for_children",
+	    O_RDONLY | O_CLOEXEC)) == -1) {
+		error_set(ep, EX_UNAVAILABLE, errno, "open our PID namespace");
+		goto fail;
+	}
+	if (unshare(CLONE_NEWPID) == -1) {
+		error_set(ep, errno == EINVAL ? EX_UNAVAILABLE : errno ==
+		    EPERM ? EX_NOPERM : EX_OSERR, errno, "new PID namespace");
+		goto fail;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct error e = ERROR_INIT;
+
+		(void)close(ready[1]);
+		(void)close(report[0]);
+		(void)close(pidnsfd);
+		nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+		if (netfd < 0)
+			nsflags |= CLONE_NEWNET;
+		if (unshare(nsflags) == -1)
+			error_set(&e, errno == EINVAL ? EX_UNAVAILABLE :
+			    EX_OSERR, errno, "new namespaces");
+		else
+			(void)child_setup(pod, ready[0], netfd, &e);
+		(void)write_full(report[1], &e, sizeof(e));
+		if (e.exit != 0)
+			_exit(e.exit);
+		(void)close(ready[0]);
+		(void)close(report[1]);
+		if (netfd >= 0)
+			(void)close(netfd);
+		return (0);
+	}
+	if (setns(pidnsfd, CLONE_NEWPID) == -1) {
+		/* Every later fork of ours would land in the pod. */
+		error_set(ep, EX_OSERR, errno, "return to our PID namespace");
+		goto fail;
+	}
+	if (pid == -1) {
+		error_set(ep, EX_OSERR, errno, "fork");
+		goto fail;
+	}
+	close_fd(&ready[0]);
+	close_fd(&report[1]);
+	if (cgroup_join(pod->uuid, pid, ep) == -1)
+		goto fail;
+	if (write_full(ready[1], "1", 1) == -1) {
+		error_set(ep, EX_OSERR, errno, "start the supervisor");
+		goto fail;
+	}
+	close_fd(&ready[1]);
+	for (got = 0; got < sizeof(ce); got += (size_t)n) {
+		n = read(report[0], (char *)&ce + got, sizeof(ce) - got);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			break;
+	}
+	if (got < sizeof(ce)) {
+		reap(pid, how, sizeof(how));
+		pid = -1;
+		error_set(ep, EX_OSERR, 0, "pod sandbox: the supervisor %s "
+		    "while setting up", how);
+		goto fail;
+	}
+	if (ce.exit != 0) {
+		ce.msg[sizeof(ce.msg) - 1] = '\0';
+		*ep = ce;
+		goto fail;
+	}
+	close_fd(&report[0]);
+	close_fd(&pidnsfd);
+	close_fd(&netfd);
+	return (pid);
+
+fail:
+	if (pid > 0) {
+		(void)kill(pid, SIGKILL);
+		reap(pid, how, sizeof(how));
+	}
+	close_fd(&ready[0]);
+	close_fd(&ready[1]);
+	close_fd(&report[0]);
+	close_fd(&report[1]);
+	close_fd(&pidnsfd);
+	close_fd(&netfd);
+	if (made) {
+		struct error te = ERROR_INIT;
+
+		(void)cgroup_remove(pod->uuid, &te);
+	}
+	return (-1);
+}
+
+/* Report a failure of sbx_exec_app() on errfd and exit with code. */
+static _Noreturn void
+exec_fail(int errfd, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (errfd >= 0)
+		(void)dprintf(errfd, "%d %s\n", code, msg);
+	_exit(code);
+}
+
+static _Noreturn void
+exec_fail_error(int errfd, const struct error *e)
+{
+	int code = e->exit != 0 ? e->exit : EX_SOFTWARE;
+
+	if (e->errnum != 0)
+		exec_fail(errfd, code, "%s: %s", e->msg, strerror(e->errnum));
+	exec_fail(errfd, code, "%s", e->msg);
+}
+
+/* The capabilities a container keeps by default (Docker's, runc's). */
+static bool
+cap_default(unsigned int c)
+{
+	switch (c) {
+	case CAP_CHOWN:
+	case CAP_DAC_OVERRIDE:
+	case CAP_FSETID:
+	case CAP_FOWNER:
+	case CAP_MKNOD:
+	case CAP_NET_RAW:
+	case CAP_SETGID:
+	case CAP_SETUID:
+	case CAP_SETFCAP:
+	case CAP_SETPCAP:
+	case CAP_NET_BIND_SERVICE:
+	case CAP_SYS_CHROOT:
+	case CAP_KILL:
+	case CAP_AUDIT_WRITE:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
+/*
+ * The highest capability the kernel knows: /proc/sys/kernel/cap_last_cap
+ * of the procfs we mounted (checked to be one, so an image cannot lower
+ * it), else found by probing the bounding set.
+ */
+static unsigned int
+cap_last(void)
+{
+	struct statfs sf;
+	char buf[16];
+	ssize_t n;
+	unsigned long v;
+	unsigned int c;
+	int fd;
+
+	if ((fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY |
+	    O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		n = -1;
+		if (fstatfs(fd, &sf) == 0 &&
+		    (unsigned long)sf.f_type == PROC_SUPER_MAGIC)
+			n = read(fd, buf, sizeof(buf) - 1);
+		(void)close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			v = strtoul(buf, NULL, 10);
+			if (v >= CAP_AUDIT_WRITE && v < 64)
+				return ((unsigned int)v);
+		}
+	}
+	for (c = 0; c < 63; c++)
+		if (prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) == -1)
+			break;
+	return (c);
+}
+
+static int
+caps_set(bool keep, struct error *ep)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+	uint64_t set = 0;
+	unsigned int c;
+
+	for (c = 0; c < 64 && keep; c++)
+		if (cap_default(c))
+			set |= (uint64_t)1 << c;
+	(void)memset(&hdr, 0, sizeof(hdr));
+	(void)memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = data[0].inheritable =
+	    (uint32_t)set;
+	data[1].effective = data[1].permitted = data[1].inheritable =
+	    (uint32_t)(set >> 32);
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		return (error_set(ep, EX_OSERR, errno, "capset"));
+	return (0);
+}
+
+static int
+caps_bound(struct error *ep)
+{
+	unsigned int c, last;
+
+	last = cap_last();
+	for (c = 0; c <= last; c++) {
+		if (cap_default(c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1) {
+			if (errno == EINVAL)
+				break;
+			return (error_set(ep, EX_OSERR, errno,
+			    "drop capability %u", c));
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		return (error_set(ep, EX_OSERR, errno,
+		    "clear ambient capabilities"));
+	return (0);
+}
+
+static void
+set_rlimits(void)
+{
+	struct rlimit rl = { NOFILE_WANT, NOFILE_WANT };
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
+	    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rl.rlim_cur = rl.rlim_max = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
+
+/* proc->env, plus HOME from the user's entry when it has none. */
+static char **
+make_env(char *const *env, const char *home)
+{
+	char **out;
+	size_t i, n = 0;
+	bool has_home = false;
+
+	for (n = 0; env != NULL && env[n] != NULL; n++)
+		if (strncmp(env[n], "HOME=", 5) == 0)
+			has_home = true;
+	out = xcalloc(n + 2, sizeof(*out));
+	for (i = 0; i < n; i++)
+		out[i] = env[i];
+	if (!has_home)
+		out[n] = xasprintf("HOME=%s", home);
+	return (out);
+}
+
+static _Noreturn void
+exec_path(char *const *argv, char **envp, int errfd)
+{
+	const char *path = DEFAULT_PATH, *p, *end;
+	char *file;
+	bool denied = false;
+	size_t i;
+	int err;
+
+	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
+		exec_fail(errfd, 127, "exec: empty command");
+	if (strchr(argv[0], '/') != NULL) {
+		(void)execve(argv[0], argv, envp);
+		err = errno;
+		exec_fail(errfd, err == ENOENT || err == ENOTDIR ? 127 : 126,
+		    "exec '%s': %s", argv[0], strerror(err));
+	}
+	for (i = 0; envp[i] != NULL; i++)
+		if (strncmp(envp[i], "PATH=", 5) == 0) {
+			path = envp[i] + 5;
+			break;
+		}
+	for (p = path; ; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		/* An empty element is the current directory, as in execvp. */
+		file = xasprintf("%.*s%s%s", (int)(end - p), p,
+		    end > p ? "/" : "", argv[0]);
+		(void)execve(file, argv, envp);
+		err = errno;
+		free(file);
+		switch (err) {
+		case EACCES:
+			denied = true;
+			/* FALLTHROUGH */
+		case ENOENT:
+		case ENOTDIR:
+		case ELOOP:
+		case ENAMETOOLONG:
+			break;
+		default:
+			exec_fail(errfd, 126, "exec '%s': %s", argv[0],
+			    strerror(err));
+		}
+		if (*end == '\0')
+			break;
+	}
+	if (denied)
+		exec_fail(errfd, 126, "exec '%s': %s", argv[0],
+		    strerror(EACCES));
+	exec_fail(errfd, 127, "exec '%s': %s", argv[0], strerror(ENOENT));
+}
+
+_Noreturn void
+sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
+    int errfd)
+{
+	struct passwd_ids ids;
+	struct error e = ERROR_INIT;
+	const struct sbx_app *app;
+	const char *root, *cwd;
+	sigset_t none;
+	char **envp;
+	int rootfd;
+
+	if (errfd >= 0)
+		(void)fcntl(errfd, F_SETFD, FD_CLOEXEC);
+	if (proc->app >= pod->napps)
+		exec_fail(errfd, EX_SOFTWARE, "no app %zu in the pod",
+		    proc->app);
+	app = &pod->apps[proc->app];
+	/* After pivot_root the pod directory is "/". */
+	root = app->rootfs + strlen(pod->dir);
+	if (strncmp(app->rootfs, pod->dir, strlen(pod->dir)) != 0 ||
+	    *root != '/')
+		exec_fail(errfd, EX_SOFTWARE, "app '%s': root '%s' is not "
+		    "inside the pod", app->name, app->rootfs);
+	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		exec_fail(errfd, EX_OSERR, "open '%s': %s", root,
+		    strerror(errno));
+	if (passwd_resolve(rootfd, proc->user, proc->group, proc->supp_gids,
+	    proc->nsupp_gids, &ids, &e) == -1)
+		exec_fail_error(errfd, &e);
+	envp = make_env(proc->env, ids.home);
+	cwd = proc->cwd != NULL && proc->cwd[0] != '\0' ? proc->cwd : "/";
+	if (cwd[0] != '/')
+		exec_fail(errfd, EX_DATAERR, "working directory '%s' is not "
+		    "absolute", cwd);
+	/* Apps start with the usual umask, and cwd is made 0755 with it. */
+	(void)umask(022);
+	if (mkdir_beneath(rootfd, cwd, 0, &e) == -1) {
+		error_wrap(&e, "working directory '%s'", cwd);
+		exec_fail_error(errfd, &e);
+	}
+	if (fchdir(rootfd) == -1 || chroot(".") == -1)
+		exec_fail(errfd, EX_OSERR, "chroot '%s': %s", root,
+		    strerror(errno));
+	(void)close(rootfd);
+	/* Inside the chroot, a symlinked cwd can only lead inside it. */
+	if (chdir(cwd) == -1)
+		exec_fail(errfd, EX_OSERR, "chdir '%s': %s", cwd,
+		    strerror(errno));
+	set_rlimits();
+	if (caps_bound(&e) == -1)
+		exec_fail_error(errfd, &e);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		exec_fail(errfd, EX_OSERR, "no_new_privs: %s", strerror(errno));
+	if (proc->tty && (setsid() == -1 || ioctl(0, TIOCSCTTY, 0) == -1))
+		exec_fail(errfd, EX_OSERR, "controlling terminal: %s",
+		    strerror(errno));
+	if (setgroups(ids.ngroups, ids.groups) == -1 ||
+	    setgid(ids.gid) == -1 || setuid(ids.uid) == -1)
+		exec_fail(errfd, EX_OSERR, "set user %lu group %lu: %s",
+		    (unsigned long)ids.uid, (unsigned long)ids.gid,
+		    strerror(errno));
+	/* setuid() to non-root cleared the rest; clear inheritable too. */
+	if (caps_set(ids.uid == 0, &e) == -1)
+		exec_fail_error(errfd, &e);
+	/* The CVE-2024-21626 class: nothing of ours reaches the app. */
+	if (errfd > 3)
+		(void)close_range(3, (unsigned int)errfd - 1, 0);
+	if (errfd >= 3)
+		(void)close_range((unsigned int)errfd + 1, ~0U, 0);
+	else
+		(void)close_range(3, ~0U, 0);
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	exec_path(proc->argv, envp, errfd);
+}
+
+int
+sbx_enter(const struct sbx_pod *pod, pid_t pid, struct error *ep)
+{
+	/* mnt last: after it, the host paths above are gone. */
+	static const struct {
+		const char	*name;
+		int		 type;
+	} ns[] = {
+		{ "cgroup", CLONE_NEWCGROUP },
+		{ "ipc", CLONE_NEWIPC },
+		{ "uts", CLONE_NEWUTS },
+		{ "net", CLONE_NEWNET },
+		{ "pid", CLONE_NEWPID },
+		{ "mnt", CLONE_NEWNS },
+	};
+	int fds[sizeof(ns) / sizeof(ns[0])];
+	struct stat pst, rst;
+	char path[64];
+	size_t i;
+	int procfd = -1, rv = -1;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		fds[i] = -1;
+	if (stat(pod->dir, &pst) == -1)
+		return (error_set(ep, EX_NOINPUT, errno, "pod directory '%s'",
+		    pod->dir));
+	(void)snprintf(path, sizeof(path), "/proc/%ld", (long)pid);
+	/*
+	 * A /proc/<pid> descriptor goes stale (ESRCH) when the process
+	 * exits, so what is read through it below is that process's, even
+	 * if the pid is reused meanwhile.
+	 */
+	if (pid <= 0 || (procfd = open(path, O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		error_set(ep, EX_NOINPUT, ESRCH, "pod '%s' is not running",
+		    pod->uuid);
+		goto out;
+	}
+	/* The supervisor's root is the pod directory; an app's is not. */
+	if (fstatat(procfd, "root", &rst, 0) == -1 ||
+	    rst.st_dev != pst.st_dev || rst.st_ino != pst.st_ino) {
+		error_set(ep, EX_NOINPUT, errno == ESRCH || errno == ENOENT ?
+		    ESRCH : 0, "pod '%s' is not running (pid %ld is not its "
+		    "supervisor)", pod->uuid, (long)pid);
+		goto out;
+	}
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		(void)snprintf(path, sizeof(path), "ns/%s", ns[i].name);
+		if ((fds[i] = openat(procfd, path, O_RDONLY | O_CLOEXEC)) ==
+		    -1) {
+			error_set(ep, errno == ESRCH || errno == ENOENT ?
+			    EX_NOINPUT : EX_OSERR, errno, "pod '%s': open "
+			    "namespace '%s'", pod->uuid, ns[i].name);
+			goto out;
+		}
+	}
+	if (fstatat(procfd, "root", &rst, 0) == -1) {
+		error_set(ep, EX_NOINPUT, errno, "pod '%s' is not running",
+		    pod->uuid);
+		goto out;
+	}
+	/* Before the cgroup namespace, which would hide the host's groups. */
+	if (cgroup_join(pod->uuid, 0, ep) == -1) {
+		error_wrap(ep, "pod '%s'", pod->uuid);
+		goto out;
+	}
+	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		if (setns(fds[i], ns[i].type) == -1) {
+			error_set(ep, EX_OSERR, errno, "pod '%s': join "
+			    "namespace '%s'", pod->uuid, ns[i].name);
+			goto out;
+		}
+	if (chdir("/") == -1) {
+		error_set(ep, EX_OSERR, errno, "chdir '/'");
+		goto out;
+	}
+	rv = 0;
+out:
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		close_fd(&fds[i]);
+	close_fd(&procfd);
+	return (rv);
+}
+
+int
+sbx_teardown(const struct sbx_pod *pod, struct error *ep)
+{
+	if (cgroup_remove(pod->uuid, ep) == -1)
+		return (error_wrap(ep, "pod '%s'", pod->uuid));
+	return (0);
+}
+
+int
+sbx_proc_start_time(pid_t pid, uint64_t *startp)
+{
+	char path[64], buf[1024], *p, *end;
+	ssize_t n;
+	int fd, i;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (pid <= 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		errno = ESRCH;
+		return (-1);
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0) {
+		errno = ESRCH;
+		return (-1);
+	}
+	buf[n] = '\0';
+	/* comm may hold spaces and ')': fields restart after the last ')'. */
+	if ((p = strrchr(buf, ')')) == NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	p++;
+	/* Field 3 (state) is the first after ')'; starttime is field 22. */
+	for (i = 3; i < 22; i++) {
+		while (*p == ' ')
+			p++;
+		while (*p != ' ' && *p != '\0')
+			p++;
+	}
+	errno = 0;
+	*startp = strtoull(p, &end, 10);
+	if (end == p || errno != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (0);
+}
