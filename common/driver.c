@@ -804,3 +804,256 @@ out:
 	free(buf);
 	return (rv);
 }
+
+/* ------------------------------------------------------------ pods */
+
+void
+driver_root_release(struct driver_root *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nlowerdirs; i++)
+		free(r->lowerdirs[i]);
+	free(r->lowerdirs);
+	r->lowerdirs = NULL;
+	r->nlowerdirs = 0;
+}
+
+static int
+path_join(char *buf, size_t len, const char *a, const char *b,
+    struct error *ep)
+{
+	int n = snprintf(buf, len, "%s/%s", a, b);
+
+	if (n < 0 || (size_t)n >= len)
+		return (error_set(ep, EX_SOFTWARE, ENAMETOOLONG, "path "
+		    "'%s/%s' too long", a, b));
+	return (0);
+}
+
+/* mkdir dirfd/name with exactly mode (not less the umask), owned by us. */
+static int
+mkdir_mode(int dirfd, const char *name, const char *what, mode_t mode,
+    struct error *ep)
+{
+	if (mkdirat(dirfd, name, 0700) == -1)
+		return (error_set(ep, EX_CANTCREAT, errno, "mkdir '%s'", what));
+	if (fchmodat(dirfd, name, mode, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    ((errno != ENOTSUP && errno != EOPNOTSUPP) ||
+	    fchmodat(dirfd, name, mode, 0) == -1))
+		return (error_set(ep, EX_OSERR, errno, "chmod '%s'", what));
+	return (0);
+}
+
+/* The chain's diffs, top first: the overlay's lowerdirs. */
+static int
+overlay_lowers(struct driver *d, const char *chainid, struct driver_root *r,
+    struct error *ep)
+{
+	char chain[DIGEST_MAX], next[DIGEST_MAX], path[PATH_MAX];
+
+	(void)snprintf(chain, sizeof(chain), "%s", chainid);
+	while (chain[0] != '\0') {
+		if (r->nlowerdirs >= 1024)
+			return (error_set(ep, EX_DATAERR, 0, "chain %s: more "
+			    "than 1024 layers", chainid));
+		if (driver_path(d, chain, path, sizeof(path), ep) == -1 ||
+		    driver_parent(d, chain, next, ep) == -1)
+			return (-1);
+		r->lowerdirs = xreallocarray(r->lowerdirs, r->nlowerdirs + 1,
+		    sizeof(*r->lowerdirs));
+		r->lowerdirs[r->nlowerdirs++] = xstrdup(path);
+		(void)memcpy(chain, next, sizeof(chain));
+	}
+	return (0);
+}
+
+int
+driver_root_create(struct driver *d, const char *chainid, int appfd,
+    const char *appdir, const char *uuid, const char *sub,
+    struct driver_root *r, struct error *ep)
+{
+	struct error e2 = ERROR_INIT;
+	char src[PATH_MAX];
+	const char *hex;
+	int srcfd = -1, r2;
+	bool made = false;
+
+	(void)memset(r, 0, sizeof(*r));
+	if (driver_hex(chainid, &hex, ep) == -1)
+		return (-1);
+	if ((r2 = d->ops->exists(d, hex, ep)) == -1)
+		return (-1);
+	if (r2 == 0)
+		return (error_set(ep, EX_NOINPUT, 0, "chain %s is not "
+		    "unpacked", chainid));
+	if (path_join(r->rootfs, sizeof(r->rootfs), appdir, "rootfs",
+	    ep) == -1)
+		return (-1);
+	switch (d->kind) {
+	case DRIVER_DIR:
+		if (driver_path(d, chainid, src, sizeof(src), ep) == -1)
+			goto fail;
+		if ((srcfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1) {
+			error_set(ep, EX_NOINPUT, errno, "open '%s'", src);
+			goto fail;
+		}
+		made = true;
+		if (driver_copy_tree(srcfd, appfd, "rootfs", d->privileged,
+		    ep) == -1) {
+			error_wrap(ep, "copy chain %s", chainid);
+			goto fail;
+		}
+		break;
+	case DRIVER_OVERLAY:
+		if (path_join(r->upper, sizeof(r->upper), appdir, "upper",
+		    ep) == -1 ||
+		    path_join(r->work, sizeof(r->work), appdir, "work",
+		    ep) == -1 ||
+		    overlay_lowers(d, chainid, r, ep) == -1)
+			goto fail;
+		made = true;
+		if (mkdir_mode(appfd, "rootfs", r->rootfs, 0755, ep) == -1 ||
+		    mkdir_mode(appfd, "upper", r->upper, 0755, ep) == -1 ||
+		    mkdir_mode(appfd, "work", r->work, 0700, ep) == -1)
+			goto fail;
+		break;
+	case DRIVER_ZFS:
+		made = true;
+		if (mkdir_mode(appfd, "rootfs", r->rootfs, 0755, ep) == -1 ||
+		    driver_zfs_pod_clone(d, hex, uuid, sub, r->dataset,
+		    ep) == -1)
+			goto fail;
+		break;
+	}
+	if (srcfd != -1)
+		(void)close(srcfd);
+	return (0);
+fail:
+	if (srcfd != -1)
+		(void)close(srcfd);
+	if (made) {
+		if (r->dataset[0] != '\0' &&
+		    driver_zfs_pod_destroy(d, r->dataset, &e2) == -1)
+			log_warnx("%s", e2.msg);
+		error_clear(&e2);
+		if (rm_rf_at(appfd, "rootfs", &e2) == -1 ||
+		    rm_rf_at(appfd, "upper", &e2) == -1 ||
+		    rm_rf_at(appfd, "work", &e2) == -1)
+			log_warnx("%s", e2.msg);
+	}
+	driver_root_release(r);
+	r->dataset[0] = '\0';
+	return (-1);
+}
+
+int
+driver_root_destroy(struct driver *d, const struct driver_root *r,
+    struct error *ep)
+{
+	struct stat a, b;
+	char up[PATH_MAX + 4];
+
+	/*
+	 * overlay (or anything else) mounted on the host's rootfs: pod-exec
+	 * mounts in the pod's own namespace, but a killed one or a user may
+	 * have left a mount here.
+	 */
+	(void)snprintf(up, sizeof(up), "%s/..", r->rootfs);
+	if (r->dataset[0] == '\0' && lstat(r->rootfs, &a) == 0 &&
+	    S_ISDIR(a.st_mode) && stat(up, &b) == 0 && a.st_dev != b.st_dev &&
+	    os_unmount(r->rootfs, ep) == -1)
+		return (-1);
+	if (r->dataset[0] != '\0' && d->kind == DRIVER_ZFS &&
+	    driver_zfs_pod_destroy(d, r->dataset, ep) == -1)
+		return (-1);
+	return (0);
+}
+
+int
+driver_volume_create(struct driver *d, int dirfd, const char *name,
+    const char *path, const char *uuid, const char *sub,
+    const char *const *props, size_t nprops, mode_t mode, uid_t uid,
+    gid_t gid, char *dataset, struct error *ep)
+{
+	struct error e2 = ERROR_INIT;
+
+	dataset[0] = '\0';
+	if (d->kind == DRIVER_ZFS) {
+		if (mkdir_mode(dirfd, name, path, 0755, ep) == -1)
+			return (-1);
+		if (driver_zfs_pod_create(d, uuid, sub, props, nprops,
+		    dataset, ep) == -1) {
+			dataset[0] = '\0';
+			(void)unlinkat(dirfd, name, AT_REMOVEDIR);
+			return (error_wrap(ep, "volume '%s'", name));
+		}
+		return (0);
+	}
+	if (mkdir_mode(dirfd, name, path, mode, ep) == -1)
+		return (-1);
+	if ((uid != geteuid() || gid != getegid()) &&
+	    fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) == -1) {
+		error_set(ep, errno == EPERM ? EX_NOPERM : EX_OSERR, errno,
+		    "chown '%s' to %ld:%ld", path, (long)uid, (long)gid);
+		if (rm_rf_at(dirfd, name, &e2) == -1)
+			log_warnx("%s", e2.msg);
+		return (-1);
+	}
+	/* chown clears set-id bits: set the mode again. */
+	if ((mode & 07000) != 0 && fchmodat(dirfd, name, mode, 0) == -1)
+		return (error_set(ep, EX_OSERR, errno, "chmod '%s'", path));
+	return (0);
+}
+
+int
+driver_pod_mount(struct driver *d, const char *dataset, const char *path,
+    bool setown, mode_t mode, uid_t uid, gid_t gid, struct error *ep)
+{
+	if (d->kind != DRIVER_ZFS || dataset == NULL || *dataset == '\0')
+		return (0);
+	if (driver_zfs_pod_mount(d, dataset, path, ep) == -1)
+		return (-1);
+	if (!setown)
+		return (0);
+	if (chown(path, uid, gid) == -1)
+		return (error_set(ep, errno == EPERM ? EX_NOPERM : EX_OSERR,
+		    errno, "chown '%s' to %ld:%ld", path, (long)uid,
+		    (long)gid));
+	if (chmod(path, mode) == -1)
+		return (error_set(ep, EX_OSERR, errno, "chmod '%s'", path));
+	return (0);
+}
+
+int
+driver_pod_destroy_dataset(struct driver *d, const char *dataset,
+    struct error *ep)
+{
+	if (d->kind != DRIVER_ZFS || dataset == NULL || *dataset == '\0')
+		return (0);
+	return (driver_zfs_pod_destroy(d, dataset, ep) == -1 ? -1 : 0);
+}
+
+int
+driver_pod_destroy(struct driver *d, const char *uuid, struct error *ep)
+{
+	char ds[DRIVER_POD_DATASET_MAX];
+
+	if (d->kind != DRIVER_ZFS)
+		return (0);
+	(void)snprintf(ds, sizeof(ds), "%s/pods/%s", d->dataset, uuid);
+	return (driver_zfs_pod_destroy(d, ds, ep));
+}
+
+int
+driver_pod_list(struct driver *d, char ***vp, size_t *np, struct error *ep)
+{
+	*vp = NULL;
+	*np = 0;
+	if (d->kind != DRIVER_ZFS)
+		return (0);
+	return (driver_zfs_pod_list(d, vp, np, ep));
+}

@@ -27,6 +27,9 @@
 #ifndef COMMON_DRIVER_H
 #define COMMON_DRIVER_H
 
+#include <sys/types.h>
+
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -198,5 +201,102 @@ int	driver_mount(struct driver *, const char *const *, size_t, char *,
  * entry on failure; dstname may then hold a partial copy.
  */
 int	driver_copy_tree(int, int, const char *, bool, struct error *);
+
+/* ------------------------------------------------------------------ */
+/*
+ * Pods (common/pod.h): each app gets a writable root made from its image's
+ * committed top chain, and each empty volume a directory or a dataset.
+ * pod-render builds a pod in pods/.tmp-<uuid> and renames it to
+ * pods/<uuid> at the end, so the paths given here are the final ones
+ * (under pods/<uuid>) while the directories are made through a descriptor
+ * of the temporary one.  zfs datasets of a pod are named
+ * DATASET/pods/<uuid>/<sub> and are made unmounted (mountpoint=none): they
+ * are mounted at their final paths by driver_pod_mount() once the pod
+ * directory has been renamed into place.
+ */
+
+/* Longest name of a pod's dataset. */
+#define	DRIVER_POD_DATASET_MAX	(DRIVER_DATASET_MAX + 64)
+
+struct driver_root {
+	char	 rootfs[PATH_MAX];		/* final absolute path */
+	char	 dataset[DRIVER_POD_DATASET_MAX];	/* zfs clone, or "" */
+	char	 upper[PATH_MAX];		/* overlay, or "" */
+	char	 work[PATH_MAX];		/* overlay, or "" */
+	char	**lowerdirs;			/* overlay: top first */
+	size_t	 nlowerdirs;
+};
+
+/*
+ * driver_root_create(d, chainid, appfd, appdir, uuid, sub, r, ep): make an
+ * app's writable root from the committed chain chainid in the directory
+ * appfd (whose final absolute path is appdir) of the pod uuid:
+ *	dir	appfd/rootfs, a copy of the chain's tree (driver_copy_tree());
+ *	zfs	appfd/rootfs, an empty mountpoint, and a clone of the chain's
+ *		@layer snapshot named DATASET/pods/<uuid>/<sub>, readonly=off,
+ *		not mounted yet (see driver_pod_mount());
+ *	overlay	appfd/rootfs (the mountpoint), appfd/upper and appfd/work,
+ *		all empty, and the lowerdirs of the chain, top first (found
+ *		by following driver_parent() down to the bottom).
+ * *r is filled (release with driver_root_release()); on failure what was
+ * made is removed again.  EX_NOINPUT if the chain is not committed.
+ */
+int	driver_root_create(struct driver *, const char *, int, const char *,
+	    const char *, const char *, struct driver_root *, struct error *);
+
+/*
+ * Undo driver_root_create(): unmount rootfs if something is mounted
+ * there and destroy the zfs clone (retrying while zfs-fuse says "dataset
+ * is busy", as it does for a moment after an unmount).  The directories
+ * are the caller's to remove.  A missing dataset is not an error.
+ */
+int	driver_root_destroy(struct driver *, const struct driver_root *,
+	    struct error *);
+void	driver_root_release(struct driver_root *);
+
+/*
+ * driver_volume_create(d, dirfd, name, path, uuid, sub, props, nprops,
+ * mode, uid, gid, dataset, ep): make an empty volume dirfd/name of the pod
+ * uuid, whose final absolute path is path.  dir and overlay: a directory
+ * with mode, uid and gid.  zfs: an empty mountpoint directory and the
+ * dataset
+ * DATASET/pods/<uuid>/<sub> with the "prop=value" properties props (the
+ * image's hints: compression, atime, recordsize), not mounted yet; its
+ * root gets mode, uid and gid in driver_pod_mount().  The dataset name
+ * ("" for the other drivers) goes into dataset (DRIVER_POD_DATASET_MAX
+ * bytes).  EX_CANTCREAT / EX_OSERR; EX_CONFIG if zfs refuses a property.
+ */
+int	driver_volume_create(struct driver *, int, const char *, const char *,
+	    const char *, const char *, const char *const *, size_t, mode_t,
+	    uid_t, gid_t, char *, struct error *);
+
+/*
+ * zfs: mount a pod's dataset (an app root or an empty volume) at path, its
+ * final mountpoint; for a volume (setown) give its root mode, uid and
+ * gid.  Nothing for the other drivers.
+ */
+int	driver_pod_mount(struct driver *, const char *, const char *, bool,
+	    mode_t, uid_t, gid_t, struct error *);
+
+/*
+ * Destroy one dataset of a pod (unmounting it), retrying while busy; a
+ * missing one is not an error.  Nothing for the other drivers.
+ */
+int	driver_pod_destroy_dataset(struct driver *, const char *,
+	    struct error *);
+
+/*
+ * zfs: destroy DATASET/pods/<uuid> and everything in it (what a killed
+ * pod-render or a removed pod left); 1 if something was destroyed, 0 if
+ * there was nothing.  The other drivers: 0.
+ */
+int	driver_pod_destroy(struct driver *, const char *, struct error *);
+
+/*
+ * zfs: the uuids that have datasets under DATASET/pods, into a
+ * NULL-terminated vector the caller frees (each string and the vector);
+ * *n their count.  The other drivers: none.
+ */
+int	driver_pod_list(struct driver *, char ***, size_t *, struct error *);
 
 #endif /* COMMON_DRIVER_H */

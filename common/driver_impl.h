@@ -105,4 +105,21 @@ int	driver_meta_parent(struct driver *, const char *, char *,
  */
 int	driver_zfs_dataset_at(const char *, char *, struct error *);
 
+/*
+ * zfs, for pods (see driver.h): clone chain hex's @layer snapshot, or
+ * create an empty dataset with props, as DATASET/pods/<uuid>/<sub> (name
+ * into out, DRIVER_POD_DATASET_MAX bytes), both with mountpoint=none;
+ * mount one at path; destroy one (-r, unmounting; 1 destroyed, 0 absent);
+ * list the uuids under DATASET/pods.
+ */
+int	driver_zfs_pod_clone(struct driver *, const char *, const char *,
+	    const char *, char *, struct error *);
+int	driver_zfs_pod_create(struct driver *, const char *, const char *,
+	    const char *const *, size_t, char *, struct error *);
+int	driver_zfs_pod_mount(struct driver *, const char *, const char *,
+	    struct error *);
+int	driver_zfs_pod_destroy(struct driver *, const char *, struct error *);
+int	driver_zfs_pod_list(struct driver *, char ***, size_t *,
+	    struct error *);
+
 #endif /* COMMON_DRIVER_IMPL_H */

@@ -730,3 +730,158 @@ driver_zfs_dataset_at(const char *root, char *dataset, struct error *ep)
 		return (0);
 	return (1);
 }
+
+/* ------------------------------------------------------------ pods */
+
+/*
+ * DATASET/pods and DATASET/pods/<uuid>, made once with canmount=off: they
+ * only hold a pod's clones and volumes.  Under the setup lock so that two
+ * programs do not race to create them.
+ */
+static int
+pod_parent(struct driver *d, const char *uuid, char *pds, size_t len,
+    struct error *ep)
+{
+	char pods[DRIVER_DATASET_MAX + 8];
+	const char *pargv[] = { "zfs", "create", "-o", "canmount=off", "-o",
+	    "mountpoint=none", pods, NULL };
+	const char *uargv[] = { "zfs", "create", "-o", "canmount=off", "-o",
+	    "mountpoint=none", pds, NULL };
+	int lockfd, r, rv = -1;
+
+	(void)snprintf(pods, sizeof(pods), "%s/pods", d->dataset);
+	(void)snprintf(pds, len, "%s/%s", pods, uuid);
+	if ((lockfd = driver_lock(d, "zfs-setup", false, ep)) == -1)
+		return (-1);
+	if ((r = zfs_has(pods, "filesystem", ep)) == -1 ||
+	    (r == 0 && zfs_cmd(pargv, NULL, ep) == -1))
+		goto out;
+	if ((r = zfs_has(pds, "filesystem", ep)) == -1 ||
+	    (r == 0 && zfs_cmd(uargv, NULL, ep) == -1))
+		goto out;
+	rv = 0;
+out:
+	driver_unlock(d, "zfs-setup", lockfd);
+	return (rv);
+}
+
+int
+driver_zfs_pod_clone(struct driver *d, const char *hex, const char *uuid,
+    const char *sub, char *out, struct error *ep)
+{
+	char pds[DRIVER_DATASET_MAX + 48], snap[DRIVER_DATASET_MAX + 96];
+	const char *argv[] = { "zfs", "clone", "-o", "mountpoint=none", "-o",
+	    "readonly=off", snap, out, NULL };
+	int n;
+
+	if (pod_parent(d, uuid, pds, sizeof(pds), ep) == -1)
+		return (-1);
+	n = snprintf(out, DRIVER_POD_DATASET_MAX, "%s/%s", pds, sub);
+	if (n < 0 || n >= DRIVER_POD_DATASET_MAX)
+		return (error_set(ep, EX_SOFTWARE, 0, "dataset name too long"));
+	ds_name(d, hex, snap, sizeof(snap));
+	(void)strncat(snap, "@layer", sizeof(snap) - strlen(snap) - 1);
+	return (zfs_cmd(argv, NULL, ep));
+}
+
+int
+driver_zfs_pod_create(struct driver *d, const char *uuid, const char *sub,
+    const char *const *props, size_t nprops, char *out, struct error *ep)
+{
+	char pds[DRIVER_DATASET_MAX + 48];
+	const char **argv;
+	size_t i, k = 0;
+	int n, rv;
+
+	if (pod_parent(d, uuid, pds, sizeof(pds), ep) == -1)
+		return (-1);
+	n = snprintf(out, DRIVER_POD_DATASET_MAX, "%s/%s", pds, sub);
+	if (n < 0 || n >= DRIVER_POD_DATASET_MAX)
+		return (error_set(ep, EX_SOFTWARE, 0, "dataset name too long"));
+	argv = xcalloc(2 * nprops + 8, sizeof(*argv));
+	argv[k++] = "zfs";
+	argv[k++] = "create";
+	argv[k++] = "-o";
+	argv[k++] = "mountpoint=none";
+	for (i = 0; i < nprops; i++) {
+		argv[k++] = "-o";
+		argv[k++] = props[i];
+	}
+	argv[k++] = out;
+	argv[k] = NULL;
+	rv = zfs_cmd(argv, NULL, ep);
+	free(argv);
+	/* A property zfs refuses came from the image's labels. */
+	if (rv == -1 && ep->exit == EX_OSERR && nprops > 0 &&
+	    (strstr(ep->msg, "property") != NULL ||
+	    strstr(ep->msg, "must be") != NULL ||
+	    strstr(ep->msg, "invalid") != NULL))
+		ep->exit = EX_CONFIG;
+	return (rv);
+}
+
+int
+driver_zfs_pod_mount(struct driver *d, const char *ds, const char *path,
+    struct error *ep)
+{
+	char opt[PATH_MAX + 16];
+	const char *argv[] = { "zfs", "set", opt, ds, NULL };
+
+	(void)d;
+	(void)snprintf(opt, sizeof(opt), "mountpoint=%s", path);
+	/* Setting the mountpoint of a canmount=on dataset mounts it. */
+	if (zfs_cmd(argv, NULL, ep) == -1)
+		return (-1);
+	return (zfs_mounted(ds, opt, sizeof(opt), ep));
+}
+
+int
+driver_zfs_pod_destroy(struct driver *d, const char *ds, struct error *ep)
+{
+	const char *argv[] = { "zfs", "destroy", "-r", "-f", ds, NULL };
+	int r;
+
+	(void)d;
+	if ((r = zfs_has(ds, "filesystem", ep)) <= 0)
+		return (r);
+	if (zfs_cmd(argv, NULL, ep) == -1)
+		return (-1);
+	return (1);
+}
+
+int
+driver_zfs_pod_list(struct driver *d, char ***vp, size_t *np,
+    struct error *ep)
+{
+	char pods[DRIVER_DATASET_MAX + 8];
+	const char *argv[] = { "zfs", "list", "-H", "-o", "name", "-t",
+	    "filesystem", "-d", "1", pods, NULL };
+	char *out = NULL, *line, *next, **v = NULL;
+	size_t n = 0, pl;
+	int r;
+
+	*vp = NULL;
+	*np = 0;
+	(void)snprintf(pods, sizeof(pods), "%s/pods", d->dataset);
+	if ((r = zfs_has(pods, "filesystem", ep)) <= 0)
+		return (r);
+	if (zfs_cmd(argv, &out, ep) == -1)
+		return (-1);
+	pl = strlen(pods);
+	for (line = out; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if (strncmp(line, pods, pl) != 0 || line[pl] != '/' ||
+		    strchr(line + pl + 1, '/') != NULL)
+			continue;
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = xstrdup(line + pl + 1);
+		v[n] = NULL;
+	}
+	free(out);
+	*vp = v;
+	*np = n;
+	return (0);
+}

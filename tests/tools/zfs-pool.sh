@@ -34,7 +34,10 @@ zfs_daemon_start() {
 			echo "zfs_daemon_start: no /dev/fuse" >&2
 			return 1
 		}
-		zfs-fuse --pidfile "${TMPDIR:-/tmp}/zfs-fuse.pid" || return 1
+		# A pidfile left by a dead daemon makes zfs-fuse refuse to start.
+		_zp_pid="${TMPDIR:-/tmp}/zfs-fuse.pid"
+		rm -f "$_zp_pid"
+		zfs-fuse --pidfile "$_zp_pid" || return 1
 	fi
 	_zp_n=0
 	while ! zpool list >/dev/null 2>&1; do

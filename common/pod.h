@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A pod on disk, under $ROOT/pods/<uuid>/:
+ *
+ *	pod.json		the reified pod manifest (common/podspec.h)
+ *	state.json		struct pod_state, below
+ *	config.json		OCI runtime-spec config of what the pod asks
+ *				(the freebsd.jail object among it)
+ *	apps/<app>/rootfs	the app's root (dir copy, zfs clone mountpoint,
+ *				or overlay mountpoint)
+ *	apps/<app>/upper, work	overlay: the app's upper and work dirs
+ *	volumes/<name>		empty volumes (dirs, or zfs mountpoints)
+ *	logs/<app>.out, .err	what the app wrote
+ *	lock			flock()ed by whoever changes the pod
+ *	run.lock		flock()ed by pod-exec for as long as the pod
+ *				runs: a pod is running iff this lock is held
+ *
+ * state.json (pod_state_write() writes it; keys sorted, absent means
+ * empty or 0):
+ *
+ *	{ "phase": "created" | "running" | "exited",
+ *	  "driver": "dir" | "overlay" | "zfs",
+ *	  "zfs_dataset": "pool/berth",		zfs: the driver's dataset
+ *	  "created": 1700000000, "started": 0, "finished": 0,	unix seconds
+ *	  "pid": 0, "pid_start": 0,		the supervisor while running
+ *	  "main_app": "web",			pod-exec --main, or absent
+ *	  "apps": [ { "name": "web",		an AC Name of pod.json
+ *		"image_id": "sha256:...",	its image manifest digest
+ *		"chain": "sha256:...",		top chain id of the image
+ *		"rootfs": "/ROOT/pods/<uuid>/apps/web/rootfs",
+ *		"dataset": "pool/berth/pods/<uuid>/app-web",	zfs clone
+ *		"upper": ".../apps/web/upper", "work": ".../apps/web/work",
+ *		"lowerdirs": [ "/ROOT/layers/overlay/<hex>/diff", ... ],
+ *						overlay, top first
+ *		"status": 0,			exit status, once it exited
+ *		"pid": 0 } ],			while running, host view
+ *	  "volumes": [ { "name": "data",
+ *		"path": "/ROOT/pods/<uuid>/volumes/data" or a host path,
+ *		"dataset": "pool/berth/pods/<uuid>/vol-data",	zfs
+ *		"owned": true } ] }		an empty volume of the pod
+ *
+ * Readers refuse unknown phases and drivers, strings too long for struct
+ * pod_state, and relative paths (EX_DATAERR); unknown keys are ignored, so
+ * that later versions may add some.
+ *
+ * A pod being created lives in pods/.tmp-<uuid> and is renamed to
+ * pods/<uuid> once complete, so a pod that exists is whole; zfs clones of
+ * a pod are named DATASET/pods/<uuid>/... from the start, so that a
+ * killed pod-render's leftovers can be found and removed by the next one.
+ */
+#ifndef COMMON_POD_H
+#define COMMON_POD_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/digest.h"
+#include "common/driver.h"
+#include "common/podspec.h"
+
+struct error;
+
+#define	POD_UUID_LEN	36	/* 8-4-4-4-12 lowercase hex */
+
+/* A fresh random (version 4) uuid into out (POD_UUID_LEN + 1 bytes). */
+int	pod_uuid_new(char *, struct error *);
+bool	pod_uuid_valid(const char *);
+
+/*
+ * Open $ROOT/pods (creating it if create) as a directory fd.  EX_OSERR /
+ * EX_CANTCREAT.
+ */
+int	pod_root_open(int, bool, struct error *);
+
+/*
+ * Open pods/<uuid> (podsfd from pod_root_open()).  EX_USAGE "'x' is not a
+ * pod uuid", EX_NOINPUT "no pod 'uuid'".
+ */
+int	pod_open(int, const char *, struct error *);
+
+enum pod_phase {
+	POD_CREATED,		/* rendered, never run */
+	POD_RUNNING,		/* pod-exec runs it (run.lock held) */
+	POD_EXITED		/* ran; exit statuses recorded */
+};
+
+const char *pod_phase_name(enum pod_phase);
+
+struct pod_app_state {
+	char		 name[POD_NAME_MAX + 1];
+	char		 image_id[DIGEST_MAX];	/* manifest digest */
+	char		 chain[DIGEST_MAX];	/* top chain id of the image */
+	char		 rootfs[PATH_MAX];	/* absolute */
+	char		 dataset[DRIVER_DATASET_MAX + 64];  /* zfs clone */
+	char		 upper[PATH_MAX];	/* overlay */
+	char		 work[PATH_MAX];	/* overlay */
+	char		**lowerdirs;		/* overlay, top first */
+	size_t		 nlowerdirs;
+	bool		 has_status;
+	int		 status;		/* exit status, 126/127/128+N */
+	pid_t		 pid;			/* while running, host view; 0 */
+};
+
+struct pod_volume_state {
+	char		 name[POD_NAME_MAX + 1];
+	char		 path[PATH_MAX];	/* absolute host path */
+	char		 dataset[DRIVER_DATASET_MAX + 64];  /* zfs, or "" */
+	bool		 owned;			/* empty: destroyed with the pod */
+};
+
+struct pod_state {
+	enum pod_phase		 phase;
+	enum driver_kind	 driver;
+	char			 zfs_dataset[DRIVER_DATASET_MAX]; /* base */
+	int64_t			 created;	/* unix seconds */
+	int64_t			 started;	/* 0: never */
+	int64_t			 finished;	/* 0: not yet */
+	pid_t			 pid;		/* supervisor (host view), 0 */
+	uint64_t		 pid_start;	/* os_proc_start_time() of pid */
+	char			 main_app[POD_NAME_MAX + 1];  /* "" */
+	struct pod_app_state	*apps;
+	size_t			 napps;
+	struct pod_volume_state	*volumes;
+	size_t			 nvolumes;
+};
+
+/*
+ * state.json of the pod directory poddirfd into *s.  EX_NOINPUT if
+ * missing, EX_DATAERR if malformed.  Release with pod_state_release().
+ */
+int	pod_state_read(int, struct pod_state *, struct error *);
+
+/* Write state.json atomically (temporary file, fsync, rename). */
+int	pod_state_write(int, const struct pod_state *, struct error *);
+
+void	pod_state_release(struct pod_state *);
+
+struct pod_app_state *pod_state_app(struct pod_state *, const char *);
+
+/*
+ * Read and parse pod.json of poddirfd.  EX_NOINPUT / EX_DATAERR.
+ */
+int	pod_manifest_read(int, struct pod_manifest *, struct error *);
+
+/*
+ * Take the pod's lock ("lock") or its run lock ("run.lock"): returns the
+ * lock fd (keep it open to hold the lock), or -1 with EX_TEMPFAIL when
+ * wait is false and someone holds it.
+ */
+int	pod_lock(int, bool, struct error *);
+int	pod_run_lock(int, bool, struct error *);
+
+/* 1 if pod-exec runs the pod (its run.lock is held), 0 if not, -1. */
+int	pod_is_running(int, struct error *);
+
+#endif /* COMMON_POD_H */
