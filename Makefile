@@ -20,19 +20,26 @@ COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
 	common/digest.o common/dockercfg.o common/driver.o common/driver_dir.o \
 	common/driver_overlay.o common/driver_zfs.o common/error.o \
 	common/fsutil.o common/http.o common/jsonx.o common/layer.o common/log.o \
-	common/manifest.o common/num.o common/progress.o common/ref.o \
+	common/jailspec.o common/manifest.o common/num.o common/passwd.o \
+	common/pod.o common/podspec.o common/progress.o common/ref.o \
 	common/registry.o common/store.o common/xalloc.o \
 	$(PLAT_OBJS)
 IMG_PULL_OBJS = cmd/img-pull/main.o cmd/img-pull/pull.o
 IMG_UNPACK_OBJS = cmd/img-unpack/main.o cmd/img-unpack/unpack.o
+POD_RENDER_OBJS = cmd/pod-render/main.o cmd/pod-render/render.o
+POD_EXEC_OBJS = cmd/pod-exec/main.o cmd/pod-exec/exec.o \
+	cmd/pod-exec/supervise.o
 
-PROGS	= bin/img-pull bin/img-unpack
+PROGS	= bin/img-pull bin/img-unpack bin/pod-exec bin/pod-render
 UNIT_TESTS = tests/unit/test_auth tests/unit/test_digest \
 	tests/unit/test_dockercfg tests/unit/test_driver tests/unit/test_error \
-	tests/unit/test_fsutil tests/unit/test_layer tests/unit/test_manifest \
-	tests/unit/test_num tests/unit/test_ref tests/unit/test_store
-ALL_OBJS = $(COMMON_OBJS) $(IMG_PULL_OBJS) $(IMG_UNPACK_OBJS)
-MANS	= man/img-pull.1 man/img-unpack.1
+	tests/unit/test_fsutil tests/unit/test_jailspec tests/unit/test_layer \
+	tests/unit/test_manifest tests/unit/test_num tests/unit/test_passwd \
+	tests/unit/test_pod tests/unit/test_podspec tests/unit/test_ref \
+	tests/unit/test_sbx tests/unit/test_store
+ALL_OBJS = $(COMMON_OBJS) $(IMG_PULL_OBJS) $(IMG_UNPACK_OBJS) \
+	$(POD_RENDER_OBJS) $(POD_EXEC_OBJS)
+MANS	= man/img-pull.1 man/img-unpack.1 man/pod-exec.8 man/pod-render.8
 
 all: $(PROGS)
 
@@ -50,6 +57,16 @@ bin/img-unpack: $(IMG_UNPACK_OBJS) common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $(IMG_UNPACK_OBJS) common/libcommon.a \
 	    $(DEP_LIBS) $(PLAT_LIBS)
 
+bin/pod-render: $(POD_RENDER_OBJS) common/libcommon.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(POD_RENDER_OBJS) common/libcommon.a \
+	    $(DEP_LIBS) $(PLAT_LIBS)
+
+bin/pod-exec: $(POD_EXEC_OBJS) common/libcommon.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(POD_EXEC_OBJS) common/libcommon.a \
+	    $(DEP_LIBS) $(PLAT_LIBS)
+
 # Unit tests: one binary per common/ module, linked against libcommon.a.
 .SUFFIXES: .c .o .t
 tests/unit/test_auth: tests/unit/test_auth.o common/libcommon.a
@@ -64,6 +81,14 @@ tests/unit/test_error: tests/unit/test_error.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_error.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_fsutil: tests/unit/test_fsutil.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_fsutil.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_jailspec: tests/unit/test_jailspec.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_jailspec.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_passwd: tests/unit/test_passwd.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_passwd.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_pod: tests/unit/test_pod.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_pod.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_podspec: tests/unit/test_podspec.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_podspec.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_layer: tests/unit/test_layer.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_layer.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_manifest: tests/unit/test_manifest.o common/libcommon.a
@@ -72,6 +97,8 @@ tests/unit/test_num: tests/unit/test_num.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_num.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_ref: tests/unit/test_ref.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_ref.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_sbx: tests/unit/test_sbx.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_sbx.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_store: tests/unit/test_store.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_store.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 
@@ -99,9 +126,11 @@ lint:
 	    tests/run tests/integration/*.sh tests/bench/*.sh
 
 install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8
 	cp $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	cp man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 clean:
 	rm -rf bin common/libcommon.a

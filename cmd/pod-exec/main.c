@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* pod-exec: run a pod, run a command in a running pod, or signal one. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/num.h"
+#include "pod-exec.h"
+
+static _Noreturn void	usage(void);
+
+enum {
+	OPT_GRACE = 256,
+	OPT_JSON,
+	OPT_MAIN
+};
+
+static const struct option longopts[] = {
+	{ "grace",	required_argument,	NULL,	OPT_GRACE },
+	{ "json",	no_argument,		NULL,	OPT_JSON },
+	{ "main",	required_argument,	NULL,	OPT_MAIN },
+	{ "quiet",	no_argument,		NULL,	'q' },
+	{ "root",	required_argument,	NULL,	'R' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ NULL,		0,			NULL,	0 }
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct exec_opts opts = { .verbose = 1, .grace = 10 };
+	struct error e = ERROR_INIT;
+	long long n;
+	bool has_grace = false;
+	int ch, sig;
+
+	log_init("pod-exec");
+	while ((ch = getopt_long(argc, argv, "+R:a:de:ik:qtv", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'R':
+			opts.root = optarg;
+			break;
+		case 'a':
+			opts.app = optarg;
+			break;
+		case 'd':
+			opts.detach = true;
+			break;
+		case 'e':
+			if (opts.mode != MODE_RUN)
+				usage();
+			opts.mode = MODE_ENTER;
+			opts.uuid = optarg;
+			break;
+		case 'i':
+			opts.interactive = true;
+			break;
+		case 'k':
+			if (opts.mode != MODE_RUN)
+				usage();
+			opts.mode = MODE_KILL;
+			opts.uuid = optarg;
+			break;
+		case 'q':
+			opts.verbose = 0;
+			break;
+		case 't':
+			opts.tty = true;
+			break;
+		case 'v':
+			opts.verbose++;
+			break;
+		case OPT_GRACE:
+			if (parse_num(optarg, 0, 86400, &n, &e) == -1) {
+				error_wrap(&e, "--grace");
+				error_exit(&e);
+			}
+			opts.grace = (int)n;
+			has_grace = true;
+			break;
+		case OPT_JSON:
+			opts.json = true;
+			break;
+		case OPT_MAIN:
+			opts.main_app = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	log_setup(opts.verbose, opts.json);
+
+	switch (opts.mode) {
+	case MODE_RUN:
+		if (argc != 1 || opts.app != NULL)
+			usage();
+		opts.uuid = argv[0];
+		if (opts.detach && (opts.interactive || opts.tty)) {
+			error_set(&e, EX_USAGE, 0, "-d cannot be used with -i "
+			    "or -t: a detached pod has no terminal");
+			error_exit(&e);
+		}
+		return (exec_run(&opts));
+	case MODE_ENTER:
+		if (argc < 1 || opts.detach || opts.json ||
+		    opts.main_app != NULL || has_grace)
+			usage();
+		opts.cmd = argv;
+		return (exec_enter(&opts));
+	case MODE_KILL:
+		if (argc > 1 || opts.detach || opts.json || opts.app != NULL ||
+		    opts.main_app != NULL || has_grace || opts.interactive ||
+		    opts.tty)
+			usage();
+		opts.signal = argc == 1 ? argv[0] : "TERM";
+		/* A bad signal is a usage error before the pod is looked at. */
+		if (signal_parse(opts.signal, &sig, &e) == -1)
+			error_exit(&e);
+		return (exec_kill(&opts));
+	}
+	usage();
+}
+
+static _Noreturn void
+usage(void)
+{
+	(void)fprintf(stderr,
+	    "usage: pod-exec [-qv] [-R root] [--json] [-i] [-t] [-d] "
+	    "[--main app]\n"
+	    "                [--grace seconds] uuid\n"
+	    "       pod-exec [-qv] [-R root] -e uuid [-a app] [-i] [-t] "
+	    "-- cmd [arg ...]\n"
+	    "       pod-exec [-qv] [-R root] -k uuid [signal]\n");
+	exit(EX_USAGE);
+}
