@@ -17,12 +17,13 @@ ALL_CFLAGS = -std=c11 -I. $(PLAT_CPPFLAGS) $(DEP_CFLAGS) $(WARN) -MMD -MP \
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
-	common/digest.o common/dockercfg.o common/driver.o common/driver_dir.o \
-	common/driver_overlay.o common/driver_zfs.o common/error.o \
-	common/fsutil.o common/http.o common/jsonx.o common/layer.o common/log.o \
-	common/jailspec.o common/manifest.o common/num.o common/passwd.o \
-	common/pod.o common/podspec.o common/progress.o common/ref.o \
-	common/registry.o common/store.o common/xalloc.o \
+	common/digest.o common/dockercfg.o common/driver.o \
+	common/driver_build.o common/driver_dir.o common/driver_overlay.o \
+	common/driver_zfs.o common/error.o common/fsutil.o common/http.o \
+	common/jailspec.o common/jsonx.o common/layer.o common/log.o \
+	common/manifest.o common/num.o common/passwd.o common/pod.o \
+	common/podspec.o common/progress.o common/ref.o common/registry.o \
+	common/store.o common/xalloc.o \
 	$(PLAT_OBJS)
 IMG_PULL_OBJS = cmd/img-pull/main.o cmd/img-pull/pull.o
 IMG_UNPACK_OBJS = cmd/img-unpack/main.o cmd/img-unpack/unpack.o

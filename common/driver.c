@@ -430,40 +430,6 @@ driver_exists(struct driver *d, const char *chainid, struct error *ep)
 }
 
 int
-driver_create(struct driver *d, const struct driver_layer *l,
-    const struct layer_opts *lo, struct layer_stats *st, struct error *ep)
-{
-	const char *hex, *phex;
-	int lockfd, r;
-
-	if (driver_hex(l->chainid, &hex, ep) == -1)
-		return (-1);
-	if (l->parent != NULL) {
-		if (driver_hex(l->parent, &phex, ep) == -1)
-			return (-1);
-		if (d->ops->independent)
-			r = 1;
-		else if ((r = d->ops->exists(d, phex, ep)) == -1)
-			return (-1);
-		if (r == 0)
-			return (error_set(ep, EX_NOINPUT, 0, "chain %s: parent "
-			    "chain %s is not unpacked", l->chainid,
-			    l->parent));
-	}
-	if ((lockfd = driver_lock(d, hex, false, ep)) == -1)
-		return (-1);
-	/* Built by someone else while we waited: nothing to do. */
-	if ((r = d->ops->exists(d, hex, ep)) == 1)
-		r = 0;
-	else if (r == 0)
-		r = d->ops->build(d, hex, l, lo, st, ep) == -1 ? -1 : 1;
-	driver_unlock(d, hex, lockfd);
-	if (r == -1)
-		return (error_wrap(ep, "chain %s", l->chainid));
-	return (r);
-}
-
-int
 driver_path(struct driver *d, const char *chainid, char *buf, size_t len,
     struct error *ep)
 {

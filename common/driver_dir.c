@@ -608,7 +608,7 @@ dir_exists(struct driver *d, const char *hex, struct error *ep)
 
 static int
 dir_build(struct driver *d, const char *hex, const struct driver_layer *l,
-    const struct layer_opts *lo, struct layer_stats *stp, struct error *ep)
+    const struct driver_build *b, struct layer_stats *stp, struct error *ep)
 {
 	struct layer_opts opts;
 	struct layer_stats st;
@@ -616,10 +616,7 @@ dir_build(struct driver *d, const char *hex, const struct driver_layer *l,
 	const char *phex;
 	int tmpfd = -1, srcfd = -1, rootfd = -1, rv = -1;
 
-	if (lo != NULL)
-		opts = *lo;
-	else
-		layer_opts_init(&opts);
+	opts = b->opts;
 	opts.whiteout = LAYER_WHITEOUT_DELETE;
 	(void)memset(&st, 0, sizeof(st));
 	if (driver_tmp_create(d, hex, tmp, sizeof(tmp), ep) == -1)
@@ -661,7 +658,7 @@ dir_build(struct driver *d, const char *hex, const struct driver_layer *l,
 		    tmp);
 		goto fail;
 	}
-	if (layer_apply(rootfd, l->blobfd, l->comp, l->digest, l->diffid,
+	if (b->apply(rootfd, l->blobfd, l->comp, l->digest, l->diffid,
 	    &opts, &st, ep) == -1) {
 		error_wrap(ep, "layer %s", l->digest);
 		goto fail;

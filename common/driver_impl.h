@@ -19,6 +19,21 @@ struct driver;
 /* "sha256:" + 64 hex: the only chain ids we make. */
 #define	DRIVER_HEX_LEN	64
 
+/*
+ * What driver_create() (driver_build.c) hands a driver's build: the layer
+ * options (the caller's or the defaults) and layer_apply() itself.  The
+ * drivers reach the applier only through this pointer, so that programs
+ * that never build a chain (pod-render, pod-exec) link without the layer
+ * applier and libarchive, whose shared libraries (libxml2, ICU, libstdc++)
+ * cost about 3 ms at every start.
+ */
+struct driver_build {
+	struct layer_opts	 opts;
+	int	(*apply)(int, int, enum layer_compression, const char *,
+		    const char *, const struct layer_opts *,
+		    struct layer_stats *, struct error *);
+};
+
 struct driver_ops {
 	/* A chain is built without its parent (overlay: diffs only). */
 	bool	independent;
@@ -31,7 +46,7 @@ struct driver_ops {
 	 * earlier attempt left, build, commit.
 	 */
 	int	(*build)(struct driver *, const char *,
-		    const struct driver_layer *, const struct layer_opts *,
+		    const struct driver_layer *, const struct driver_build *,
 		    struct layer_stats *, struct error *);
 	/* Remove leftovers of chains whose lock can be taken. */
 	int	(*sweep)(struct driver *, struct error *);

@@ -147,8 +147,9 @@ fail:
 
 /* Apply the layer into a fresh tmpfd/diff. */
 static int
-apply_diff(struct driver *d, int tmpfd, const char *tmp,
-    const struct driver_layer *l, const struct layer_opts *opts,
+apply_diff(struct driver *d, const struct driver_build *b, int tmpfd,
+    const char *tmp, const struct driver_layer *l,
+    const struct layer_opts *opts,
     struct layer_stats *st, struct error *ep)
 {
 	int difffd, rv;
@@ -162,7 +163,7 @@ apply_diff(struct driver *d, int tmpfd, const char *tmp,
 		rv = error_set(ep, EX_CANTCREAT, errno, "chmod '%s/%s/diff'",
 		    d->base, tmp);
 	else
-		rv = layer_apply(difffd, l->blobfd, l->comp, l->digest,
+		rv = b->apply(difffd, l->blobfd, l->comp, l->digest,
 		    l->diffid, opts, st, ep);
 	(void)close(difffd);
 	return (rv);
@@ -173,8 +174,8 @@ apply_diff(struct driver *d, int tmpfd, const char *tmp,
  * again, into a new diff, over the diffs of the committed chains below.
  */
 static int
-apply_over_lowers(struct driver *d, int tmpfd, const char *tmp,
-    const struct driver_layer *l, struct layer_opts *opts,
+apply_over_lowers(struct driver *d, const struct driver_build *b, int tmpfd,
+    const char *tmp, const struct driver_layer *l, struct layer_opts *opts,
     struct layer_stats *st, struct error *ep)
 {
 	int *fds = NULL, rv = -1;
@@ -188,7 +189,7 @@ apply_over_lowers(struct driver *d, int tmpfd, const char *tmp,
 		goto out;
 	opts->lower_fds = fds;
 	opts->nlower = n;
-	rv = apply_diff(d, tmpfd, tmp, l, opts, st, ep);
+	rv = apply_diff(d, b, tmpfd, tmp, l, opts, st, ep);
 	opts->lower_fds = NULL;
 	opts->nlower = 0;
 	if (rv == 0)
@@ -201,7 +202,7 @@ out:
 
 static int
 overlay_build(struct driver *d, const char *hex, const struct driver_layer *l,
-    const struct layer_opts *lo, struct layer_stats *stp, struct error *ep)
+    const struct driver_build *b, struct layer_stats *stp, struct error *ep)
 {
 	struct layer_opts opts;
 	struct layer_stats st;
@@ -209,10 +210,7 @@ overlay_build(struct driver *d, const char *hex, const struct driver_layer *l,
 	char tmp[DRIVER_HEX_LEN + 64];
 	int tmpfd = -1, rv = -1;
 
-	if (lo != NULL)
-		opts = *lo;
-	else
-		layer_opts_init(&opts);
+	opts = b->opts;
 	opts.whiteout = LAYER_WHITEOUT_OVERLAY;
 	opts.lower_fds = NULL;
 	opts.nlower = 0;
@@ -225,7 +223,7 @@ overlay_build(struct driver *d, const char *hex, const struct driver_layer *l,
 		    tmp);
 		goto fail;
 	}
-	if (apply_diff(d, tmpfd, tmp, l, &opts, &st, ep) == -1) {
+	if (apply_diff(d, b, tmpfd, tmp, l, &opts, &st, ep) == -1) {
 		/* Only a blob we can read again can be applied again. */
 		if (!st.hardlink_missing || l->parent == NULL ||
 		    lseek(l->blobfd, 0, SEEK_SET) == -1) {
@@ -234,7 +232,7 @@ overlay_build(struct driver *d, const char *hex, const struct driver_layer *l,
 		}
 		log_debug("layer %s: %s", l->digest, ep->msg);
 		error_clear(ep);
-		if (apply_over_lowers(d, tmpfd, tmp, l, &opts, &st, ep) ==
+		if (apply_over_lowers(d, b, tmpfd, tmp, l, &opts, &st, ep) ==
 		    -1) {
 			error_wrap(ep, "layer %s", l->digest);
 			goto fail;

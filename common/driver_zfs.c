@@ -466,7 +466,7 @@ open_mountpoint(const char *mp, struct error *ep)
 
 static int
 zfs_build(struct driver *d, const char *hex, const struct driver_layer *l,
-    const struct layer_opts *lo, struct layer_stats *stp, struct error *ep)
+    const struct driver_build *b, struct layer_stats *stp, struct error *ep)
 {
 	struct layer_opts opts;
 	struct layer_stats st;
@@ -482,10 +482,7 @@ zfs_build(struct driver *d, const char *hex, const struct driver_layer *l,
 	int fd = -1, r, k = 0;
 	bool created = false;
 
-	if (lo != NULL)
-		opts = *lo;
-	else
-		layer_opts_init(&opts);
+	opts = b->opts;
 	opts.whiteout = LAYER_WHITEOUT_DELETE;
 	(void)memset(&st, 0, sizeof(st));
 	ds_name(d, hex, ds, sizeof(ds));
@@ -529,7 +526,7 @@ zfs_build(struct driver *d, const char *hex, const struct driver_layer *l,
 	if (zfs_mounted(ds, mp, sizeof(mp), ep) == -1 ||
 	    (fd = open_mountpoint(mp, ep)) == -1)
 		goto fail;
-	if (layer_apply(fd, l->blobfd, l->comp, l->digest, l->diffid, &opts,
+	if (b->apply(fd, l->blobfd, l->comp, l->digest, l->diffid, &opts,
 	    &st, ep) == -1) {
 		error_wrap(ep, "layer %s", l->digest);
 		goto fail;

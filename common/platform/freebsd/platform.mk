@@ -10,4 +10,8 @@ PLAT_OBJS = common/platform/freebsd/drvplat_freebsd.o \
 PLAT_LIBS = -lpthread -lutil $(ISAL_LIBS)
 DEP_PKGS = libcurl jansson libarchive libcrypto zlib libzstd
 DEP_CFLAGS != pkg-config --cflags $(DEP_PKGS) 2>/dev/null || echo -I/usr/local/include
-DEP_LIBS != pkg-config --libs $(DEP_PKGS) 2>/dev/null || echo -L/usr/local/lib -lcurl -ljansson -larchive -lcrypto -lz -lzstd
+# Link only the libraries a program uses: pod-render and pod-exec need
+# neither libcurl nor libarchive, whose dependencies cost milliseconds
+# at every start.
+DEP_LIBS_ALL != pkg-config --libs $(DEP_PKGS) 2>/dev/null || echo -L/usr/local/lib -lcurl -ljansson -larchive -lcrypto -lz -lzstd
+DEP_LIBS = -Wl,--as-needed $(DEP_LIBS_ALL)

@@ -337,6 +337,14 @@ cgroup_create(const char *uuid, const struct cgroup_limits *lim,
 	want[0] = lim->memory > 0;
 	want[1] = lim->cpu_millis > 0;
 	want[2] = lim->pids > 0;
+	/*
+	 * A pod without limits gets no cgroup of its own: its processes
+	 * stay where pod-exec runs.  Moving a task into a cgroup v1
+	 * hierarchy waits for an RCU grace period (about 10 ms here),
+	 * which would be most of the start time of a small pod.
+	 */
+	if (!want[0] && !want[1] && !want[2])
+		return (0);
 	cg_detect(&l);
 	if (l.mode == CG_NONE) {
 		if (want[0] || want[1] || want[2])
@@ -373,7 +381,7 @@ cgroup_join(const char *uuid, pid_t pid, struct error *ep)
 {
 	char g[PATH_MAX], v[32];
 	struct cg_layout l;
-	size_t i, joined = 0;
+	size_t i;
 
 	cg_detect(&l);
 	if (l.mode == CG_NONE)
@@ -386,11 +394,7 @@ cgroup_join(const char *uuid, pid_t pid, struct error *ep)
 			continue;
 		if (write_file(g, "cgroup.procs", v, ep) == -1)
 			return (error_wrap(ep, "join cgroup"));
-		joined++;
 	}
-	if (joined == 0)
-		return (error_set(ep, EX_NOINPUT, ENOENT,
-		    "pod '%s' has no cgroup", uuid));
 	return (0);
 }
 

@@ -23,7 +23,8 @@ struct cgroup_limits {
 };
 
 /*
- * Create (or reuse) berth/<uuid> in every hierarchy and write the limits;
+ * Nothing when no limit is set: such a pod has no cgroup of its own.
+ * Otherwise create (or reuse) berth/<uuid> in every hierarchy and write the limits;
  * a limit of 0 writes "unlimited", so a reused group gets exactly these.
  * v1 memory also limits memory+swap to the same where the host accounts
  * swap (memory.memsw.limit_in_bytes), v2 sets memory.swap.max to 0.
@@ -35,8 +36,8 @@ int	cgroup_create(const char *, const struct cgroup_limits *,
 
 /*
  * Move process pid (0: the caller) into berth/<uuid> in every hierarchy
- * where that group exists.  EX_NOINPUT if it exists in none while the
- * host has cgroups, EX_OSERR if a write fails.
+ * where that group exists (none for a pod without limits).  EX_OSERR if
+ * a write fails.
  */
 int	cgroup_join(const char *, pid_t, struct error *);
 
