@@ -24,9 +24,9 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/jailspec.h"
+#include "common/passwd.h"
 #include "common/xalloc.h"
 
-#define	ID_MAX		0x7ffffffeUL
 #define	NAME_MAX_LEN	255	/* MAXHOSTNAMELEN - 1 */
 #define	PATH_MAX_LEN	1023	/* MAXPATHLEN - 1 */
 #define	RULE_TEXT_MAX	512
@@ -361,25 +361,6 @@ pattern_problem(const char *p)
 	return (NULL);
 }
 
-/* A decimal id of at most ID_MAX. */
-static bool
-parse_id(const char *s, unsigned long *vp)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0')
-		return (false);
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return (false);
-		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > ID_MAX)
-			return (false);
-	}
-	*vp = v;
-	return (true);
-}
-
 int
 jailspec_devfs_parse(const char *text, struct jailspec_devfs_rule *r,
     struct error *ep)
@@ -460,7 +441,7 @@ jailspec_devfs_parse(const char *text, struct jailspec_devfs_rule *r,
 				    "mode is not an octal number up to 0777"));
 			r->mode = (unsigned)v;
 		} else {
-			if (!parse_id(tok[i], &v))
+			if (!passwd_parse_id(tok[i], &v))
 				return (rule_err(ep, text, act ==
 				    JAILSPEC_DEVFS_USER ?
 				    "user is not a number up to 2147483646" :

@@ -17,9 +17,8 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 
-/* Copy untrusted s for a message: non-printable bytes become '?'. */
-static const char *
-shown(const char *s, char *buf, size_t size)
+const char *
+jsonx_shown(const char *s, char *buf, size_t size)
 {
 	size_t i;
 
@@ -43,7 +42,8 @@ jsonx_parse(const void *buf, size_t len, const char *what, struct error *ep)
 	if (v == NULL) {
 		(void)error_set(ep, EX_DATAERR, 0,
 		    "'%s': not valid JSON: %s at line %d column %d", what,
-		    shown(jerr.text, t, sizeof(t)), jerr.line, jerr.column);
+		    jsonx_shown(jerr.text, t, sizeof(t)), jerr.line,
+		    jerr.column);
 		return (NULL);
 	}
 	return (v);
@@ -86,7 +86,7 @@ member(const json_t *obj, const char *key, json_type t, int *bad,
 	if (json_typeof(v) == t)
 		return (v);
 	(void)error_set(ep, EX_DATAERR, 0, "'%s': expected %s, found %s",
-	    shown(key, k, sizeof(k)),
+	    jsonx_shown(key, k, sizeof(k)),
 	    t == JSON_OBJECT ? "an object" : t == JSON_ARRAY ? "an array" :
 	    "a string", jsonx_type_name(v));
 	if (bad != NULL)
@@ -130,13 +130,13 @@ jsonx_int64(const json_t *obj, const char *key, int64_t min, int64_t max,
 	if (!json_is_integer(v))
 		return (error_set(ep, EX_DATAERR, 0,
 		    "'%s': expected an integer, found %s",
-		    shown(key, k, sizeof(k)), jsonx_type_name(v)));
+		    jsonx_shown(key, k, sizeof(k)), jsonx_type_name(v)));
 	n = json_integer_value(v);
 	if (n < min || n > max)
 		return (error_set(ep, EX_DATAERR, 0,
 		    "'%s': %lld is out of range (%lld to %lld)",
-		    shown(key, k, sizeof(k)), (long long)n, (long long)min,
-		    (long long)max));
+		    jsonx_shown(key, k, sizeof(k)), (long long)n,
+		    (long long)min, (long long)max));
 	*out = (int64_t)n;
 	return (1);
 }
@@ -156,7 +156,8 @@ jsonx_check_string_map(const json_t *v, const char *what, struct error *ep)
 		if (!json_is_string(val))
 			return (error_set(ep, EX_DATAERR, 0,
 			    "'%s': value of '%s' is %s, not a string", what,
-			    shown(key, k, sizeof(k)), jsonx_type_name(val)));
+			    jsonx_shown(key, k, sizeof(k)),
+			    jsonx_type_name(val)));
 	}
 	return (0);
 }

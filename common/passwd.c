@@ -24,9 +24,6 @@
 #include "common/platform.h"
 #include "common/xalloc.h"
 
-/* The largest id we accept: 2^31 - 2 (2^31 - 1 and above are "nobody"s). */
-#define	ID_MAX	0x7ffffffeUL
-
 struct dbfile {
 	char	*buf;
 	size_t	 len;
@@ -108,9 +105,8 @@ out:
 	return (rv);
 }
 
-/* A decimal id of at most ID_MAX: digits only, no sign, no spaces. */
-static bool
-parse_id(const char *s, unsigned long *idp)
+bool
+passwd_parse_id(const char *s, unsigned long *idp)
 {
 	unsigned long v = 0;
 
@@ -120,7 +116,7 @@ parse_id(const char *s, unsigned long *idp)
 		if (*s < '0' || *s > '9')
 			return (false);
 		v = v * 10 + (unsigned long)(*s - '0');
-		if (v > ID_MAX)
+		if (v > PASSWD_ID_MAX)
 			return (false);
 	}
 	*idp = v;
@@ -212,7 +208,8 @@ pw_lookup(const struct dbfile *f, const char *user, bool byid,
 	it = xcalloc(1, sizeof(*it));
 	it->f = f;
 	while (next_entry(it, fl, PW_NFIELDS)) {
-		if (!parse_id(fl[PW_UID], &u) || !parse_id(fl[PW_GID], &g))
+		if (!passwd_parse_id(fl[PW_UID], &u) ||
+		    !passwd_parse_id(fl[PW_GID], &g))
 			continue;
 		if (byid ? u != uid : strcmp(fl[PW_NAME], user) != 0)
 			continue;
@@ -290,7 +287,7 @@ gr_scan(const struct dbfile *f, const char *group, unsigned long *gidp,
 	it = xcalloc(1, sizeof(*it));
 	it->f = f;
 	while (next_entry(it, fl, GR_NFIELDS)) {
-		if (!parse_id(fl[GR_GID], &g))
+		if (!passwd_parse_id(fl[GR_GID], &g))
 			continue;
 		if (group != NULL && !*foundp &&
 		    strcmp(fl[GR_NAME], group) == 0) {
@@ -323,22 +320,26 @@ passwd_resolve(int rootfd, const char *user, const char *group,
 	/* An image without a User runs as root. */
 	if (user == NULL || *user == '\0')
 		user = "0";
-	if ((byid = all_digits(user)) && !parse_id(user, &uid))
+	if ((byid = all_digits(user)) && !passwd_parse_id(user, &uid))
 		return (error_set(ep, EX_CONFIG, 0,
-		    "user '%s': id out of range (0 to %lu)", user, ID_MAX));
-	if (group != NULL && all_digits(group) && !parse_id(group, &gid))
+		    "user '%s': id out of range (0 to %lu)", user,
+		    PASSWD_ID_MAX));
+	if (group != NULL && all_digits(group) &&
+	    !passwd_parse_id(group, &gid))
 		return (error_set(ep, EX_CONFIG, 0,
-		    "group '%s': id out of range (0 to %lu)", group, ID_MAX));
+		    "group '%s': id out of range (0 to %lu)", group,
+		    PASSWD_ID_MAX));
 	if (group != NULL && *group == '\0')
 		return (error_set(ep, EX_CONFIG, 0, "empty group name"));
 	if (nextra > PASSWD_GROUPS_MAX)
 		return (error_set(ep, EX_CONFIG, 0,
 		    "more than %d supplementary groups", PASSWD_GROUPS_MAX));
 	for (i = 0; i < nextra; i++)
-		if ((unsigned long)extra[i] > ID_MAX)
+		if ((unsigned long)extra[i] > PASSWD_ID_MAX)
 			return (error_set(ep, EX_CONFIG, 0,
 			    "supplementary group %lu: id out of range "
-			    "(0 to %lu)", (unsigned long)extra[i], ID_MAX));
+			    "(0 to %lu)", (unsigned long)extra[i],
+			    PASSWD_ID_MAX));
 
 	if (db_read(rootfd, "etc/passwd", &pwf, ep) == -1)
 		goto out;

@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct error;
@@ -19,6 +20,9 @@ struct error;
 #define	PASSWD_LINE_MAX		4096
 /* Most supplementary groups we hand out. */
 #define	PASSWD_GROUPS_MAX	256
+
+/* The largest id we accept: 2^31 - 2 (2^31 - 1 and above are "nobody"s). */
+#define	PASSWD_ID_MAX		0x7ffffffeUL
 
 struct passwd_ids {
 	uid_t	 uid;
@@ -50,5 +54,12 @@ int	passwd_resolve(int, const char *, const char *, const gid_t *,
 	    size_t, struct passwd_ids *, struct error *);
 
 void	passwd_ids_release(struct passwd_ids *);
+
+/*
+ * Parse s as a user or group id: decimal digits only (no sign, no spaces)
+ * and at most PASSWD_ID_MAX.  True and *idp if so; false, *idp untouched,
+ * otherwise.  Also what jailspec reads the ids of devfs rules with.
+ */
+bool	passwd_parse_id(const char *, unsigned long *);
 
 #endif /* COMMON_PASSWD_H */

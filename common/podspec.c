@@ -45,22 +45,8 @@
 
 /* ---- Helpers for messages and places ---- */
 
-/* Copy untrusted s for a message: non-printable bytes become '?'. */
-static const char *
-shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	if (s[i] != '\0' && size > 4)
-		(void)memcpy(buf + size - 4, "...", 4);
-	return (buf);
-}
-
 /* The buffer lives until the end of the enclosing block (C11 6.5.2.5). */
-#define	SHOW(s)	shown((s), (char[SHOWN_MAX]){ 0 }, SHOWN_MAX)
+#define	SHOW(s)	jsonx_shown((s), (char[SHOWN_MAX]){ 0 }, SHOWN_MAX)
 
 /*
  * Places are built by hand rather than with snprintf(): a place cut at
@@ -239,6 +225,55 @@ get_arr(const json_t *obj, const char *at, const char *key, bool req,
 	return (r);
 }
 
+/* v, at place at, must be an object. */
+static int
+want_object(const json_t *v, const char *at, struct error *ep)
+{
+	if (!json_is_object(v))
+		return (bad(ep, at, "expected an object, found %s",
+		    jsonx_type_name(v)));
+	return (0);
+}
+
+/*
+ * The optional member key of obj as a list (an array of at most
+ * POD_LIST_MAX objects): 1, *arrp and the list's place in p if it has
+ * entries; 0 if absent or empty; -1 on error.  Each entry goes through
+ * list_entry().
+ */
+static int
+get_list(const json_t *obj, const char *at, const char *key, char *p,
+    json_t **arrp, struct error *ep)
+{
+	int rc;
+
+	if ((rc = get_arr(obj, at, key, false, arrp, ep)) <= 0)
+		return (rc);
+	(void)at_key(p, at, key);
+	return (json_array_size(*arrp) > 0 ? 1 : 0);
+}
+
+/* Entry i of the list at place p: its place into q; it must be an object. */
+static int
+list_entry(const json_t *it, const char *p, size_t i, char *q,
+    struct error *ep)
+{
+	return (want_object(it, at_idx(q, p, i), ep));
+}
+
+/* The optional non-empty string member key of obj, copied into *dp. */
+static int
+get_nstr_dup(const json_t *obj, const char *at, const char *key, char **dp,
+    struct error *ep)
+{
+	const char *s;
+	int rc;
+
+	if ((rc = get_nstr(obj, at, key, false, &s, ep)) == 1)
+		*dp = xstrdup(s);
+	return (rc);
+}
+
 /* Copy the array of strings v (place p) into a new vector. */
 static int
 strv_copy(const json_t *v, const char *p, char ***vp, size_t *np,
@@ -320,6 +355,16 @@ jpush(json_t *arr, json_t *v)
 {
 	if (json_array_append_new(arr, jnew(v)) == -1)
 		oom();
+}
+
+/* Set member key of obj to the array arr if it has entries; else drop it. */
+static void
+jset_list(json_t *obj, const char *key, json_t *arr)
+{
+	if (json_array_size(jnew(arr)) > 0)
+		jset(obj, key, arr);
+	else
+		json_decref(arr);
 }
 
 /* ---- Names and paths ---- */
@@ -421,6 +466,32 @@ hostname_valid(const char *s)
 		lab++;
 	}
 	return (lab > 0 && s[n - 1] != '-');
+}
+
+/* name, member key of the object at place at, must be an AC Name. */
+static int
+need_acname(const char *at, const char *key, const char *name,
+    struct error *ep)
+{
+	char p[PLACE_MAX];
+
+	if (!podspec_name_valid(name))
+		return (bad(ep, at_key(p, at, key), "'%s' is not an AC Name",
+		    SHOW(name)));
+	return (0);
+}
+
+/* path, member key of the object at place at, must be podspec_path_valid. */
+static int
+need_path(const char *at, const char *key, const char *path,
+    struct error *ep)
+{
+	char p[PLACE_MAX];
+
+	if (!podspec_path_valid(path))
+		return (bad(ep, at_key(p, at, key),
+		    "'%s' is not a clean absolute path", SHOW(path)));
+	return (0);
 }
 
 /*
@@ -662,18 +733,12 @@ parse_kvs(const json_t *obj, const char *at, const char *key,
 	size_t i, j;
 	int rc;
 
-	if ((rc = get_arr(obj, at, key, false, &arr, ep)) <= 0)
+	if ((rc = get_list(obj, at, key, p, &arr, ep)) <= 0)
 		return (rc);
-	(void)at_key(p, at, key);
-	if (json_array_size(arr) == 0)
-		return (0);
 	*kvp = xcalloc(json_array_size(arr), sizeof(**kvp));
 	json_array_foreach(arr, i, it) {
-		(void)at_idx(q, p, i);
-		if (!json_is_object(it))
-			return (bad(ep, q, "expected an object, found %s",
-			    jsonx_type_name(it)));
-		if (get_nstr(it, q, "name", true, &name, ep) == -1 ||
+		if (list_entry(it, p, i, q, ep) == -1 ||
+		    get_nstr(it, q, "name", true, &name, ep) == -1 ||
 		    get_str(it, q, "value", true, &value, ep) == -1)
 			return (-1);
 		if (kind == KV_ENV && !env_name_valid(name))
@@ -698,9 +763,8 @@ iso_limit_text(const json_t *value, const char *at, char *buf, size_t size,
 	char p[PLACE_MAX];
 	json_t *lim;
 
-	if (!json_is_object(value))
-		return (bad(ep, at, "expected an object, found %s",
-		    jsonx_type_name(value)));
+	if (want_object(value, at, ep) == -1)
+		return (-1);
 	(void)at_key(p, at, "limit");
 	if ((lim = json_object_get(value, "limit")) == NULL)
 		return (bad(ep, p, "missing"));
@@ -715,26 +779,44 @@ iso_limit_text(const json_t *value, const char *at, char *buf, size_t size,
 	return (0);
 }
 
+/*
+ * The limit of a resource isolator's value (place at) read by parse
+ * (podspec_parse_quantity or podspec_parse_cpu) into *np: more than 0.
+ */
+static int
+iso_quantity(const json_t *value, const char *at,
+    int (*parse)(const char *, int64_t *, struct error *), int64_t *np,
+    struct error *ep)
+{
+	char p[PLACE_MAX], lim[64];
+	int64_t n;
+
+	if (iso_limit_text(value, at, lim, sizeof(lim), ep) == -1)
+		return (-1);
+	(void)at_key(p, at, "limit");
+	if (parse(lim, &n, ep) == -1)
+		return (error_wrap(ep, "%s", p));
+	if (n == 0)
+		return (bad(ep, p, "must be more than 0"));
+	*np = n;
+	return (0);
+}
+
 static int
 parse_isolators(const json_t *obj, const char *at, struct pod_limits *l,
     struct error *ep)
 {
-	char p[PLACE_MAX], q[PLACE_MAX], r[PLACE_MAX], lim[64];
+	char p[PLACE_MAX], q[PLACE_MAX], r[PLACE_MAX];
 	const char *name;
 	json_t *arr, *it, *value, *prev;
-	int64_t n;
 	size_t i, j;
 	int rc;
 
-	if ((rc = get_arr(obj, at, "isolators", false, &arr, ep)) <= 0)
+	if ((rc = get_list(obj, at, "isolators", p, &arr, ep)) <= 0)
 		return (rc);
-	(void)at_key(p, at, "isolators");
 	json_array_foreach(arr, i, it) {
-		(void)at_idx(q, p, i);
-		if (!json_is_object(it))
-			return (bad(ep, q, "expected an object, found %s",
-			    jsonx_type_name(it)));
-		if (get_nstr(it, q, "name", true, &name, ep) == -1)
+		if (list_entry(it, p, i, q, ep) == -1 ||
+		    get_nstr(it, q, "name", true, &name, ep) == -1)
 			return (-1);
 		if ((value = json_object_get(it, "value")) == NULL)
 			return (bad(ep, at_key(r, q, "value"), "missing"));
@@ -746,42 +828,26 @@ parse_isolators(const json_t *obj, const char *at, struct pod_limits *l,
 				    "duplicate isolator '%s'", SHOW(name)));
 		}
 		(void)at_key(r, q, "value");
-		if (strcmp(name, ISO_MEMORY) == 0) {
-			if (iso_limit_text(value, r, lim, sizeof(lim),
-			    ep) == -1)
-				return (-1);
-			(void)at_key(q, r, "limit");
-			if (podspec_parse_quantity(lim, &n, ep) == -1)
-				return (error_wrap(ep, "%s", q));
-			if (n == 0)
-				return (bad(ep, q, "must be more than 0"));
-			l->memory = n;
-		} else if (strcmp(name, ISO_CPU) == 0) {
-			if (iso_limit_text(value, r, lim, sizeof(lim),
-			    ep) == -1)
-				return (-1);
-			(void)at_key(q, r, "limit");
-			if (podspec_parse_cpu(lim, &n, ep) == -1)
-				return (error_wrap(ep, "%s", q));
-			if (n == 0)
-				return (bad(ep, q, "must be more than 0"));
-			l->cpu_millis = n;
-		} else if (strcmp(name, ISO_PIDS) == 0) {
-			if (!json_is_object(value))
-				return (bad(ep, r,
-				    "expected an object, found %s",
-				    jsonx_type_name(value)));
-			if (get_int(value, r, "limit", true, 1, PIDS_MAX, &n,
-			    ep) == -1)
-				return (-1);
-			l->pids = n;
-		} else {
+		if (strcmp(name, ISO_MEMORY) == 0)
+			rc = iso_quantity(value, r, podspec_parse_quantity,
+			    &l->memory, ep);
+		else if (strcmp(name, ISO_CPU) == 0)
+			rc = iso_quantity(value, r, podspec_parse_cpu,
+			    &l->cpu_millis, ep);
+		else if (strcmp(name, ISO_PIDS) == 0)
+			rc = want_object(value, r, ep) == -1 ? -1 :
+			    get_int(value, r, "limit", true, 1, PIDS_MAX,
+			    &l->pids, ep);
+		else {
 			l->other = xreallocarray(l->other, l->nother + 1,
 			    sizeof(*l->other));
 			l->other[l->nother].name = xstrdup(name);
 			l->other[l->nother].value = json_incref(value);
 			l->nother++;
+			rc = 0;
 		}
+		if (rc == -1)
+			return (-1);
 	}
 	return (0);
 }
@@ -836,26 +902,16 @@ parse_mountpoints(struct pod_app *a, const json_t *app, const char *at,
 	size_t i, j;
 	int rc;
 
-	if ((rc = get_arr(app, at, "mountPoints", false, &arr, ep)) <= 0)
+	if ((rc = get_list(app, at, "mountPoints", p, &arr, ep)) <= 0)
 		return (rc);
-	(void)at_key(p, at, "mountPoints");
-	if (json_array_size(arr) == 0)
-		return (0);
 	a->mountpoints = xcalloc(json_array_size(arr), sizeof(*mp));
 	json_array_foreach(arr, i, it) {
-		(void)at_idx(q, p, i);
-		if (!json_is_object(it))
-			return (bad(ep, q, "expected an object, found %s",
-			    jsonx_type_name(it)));
-		if (get_nstr(it, q, "name", true, &name, ep) == -1 ||
-		    get_nstr(it, q, "path", true, &path, ep) == -1)
+		if (list_entry(it, p, i, q, ep) == -1 ||
+		    get_nstr(it, q, "name", true, &name, ep) == -1 ||
+		    get_nstr(it, q, "path", true, &path, ep) == -1 ||
+		    need_acname(q, "name", name, ep) == -1 ||
+		    need_path(q, "path", path, ep) == -1)
 			return (-1);
-		if (!podspec_name_valid(name))
-			return (bad(ep, at_key(r, q, "name"),
-			    "'%s' is not an AC Name", SHOW(name)));
-		if (!podspec_path_valid(path))
-			return (bad(ep, at_key(r, q, "path"),
-			    "'%s' is not a clean absolute path", SHOW(path)));
 		for (j = 0; j < a->nmountpoints; j++) {
 			if (strcmp(a->mountpoints[j].name, name) == 0)
 				return (bad(ep, at_key(r, q, "name"),
@@ -886,27 +942,19 @@ parse_ports(struct pod_app *a, const json_t *app, const char *at,
 	size_t i, j;
 	int rc;
 
-	if ((rc = get_arr(app, at, "ports", false, &arr, ep)) <= 0)
+	if ((rc = get_list(app, at, "ports", p, &arr, ep)) <= 0)
 		return (rc);
-	(void)at_key(p, at, "ports");
-	if (json_array_size(arr) == 0)
-		return (0);
 	a->ports = xcalloc(json_array_size(arr), sizeof(*pp));
 	json_array_foreach(arr, i, it) {
-		(void)at_idx(q, p, i);
-		if (!json_is_object(it))
-			return (bad(ep, q, "expected an object, found %s",
-			    jsonx_type_name(it)));
 		count = 1;
-		if (get_nstr(it, q, "name", true, &name, ep) == -1 ||
+		if (list_entry(it, p, i, q, ep) == -1 ||
+		    get_nstr(it, q, "name", true, &name, ep) == -1 ||
 		    get_nstr(it, q, "protocol", true, &proto, ep) == -1 ||
 		    get_int(it, q, "port", true, 1, 65535, &port, ep) == -1 ||
 		    get_int(it, q, "count", false, 1, 65535, &count,
-		    ep) == -1)
+		    ep) == -1 ||
+		    need_acname(q, "name", name, ep) == -1)
 			return (-1);
-		if (!podspec_name_valid(name))
-			return (bad(ep, at_key(r, q, "name"),
-			    "'%s' is not an AC Name", SHOW(name)));
 		if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
 			return (bad(ep, at_key(r, q, "protocol"),
 			    "'%s' is not tcp or udp", SHOW(proto)));
@@ -952,14 +1000,9 @@ parse_app_body(struct pod_app *a, const json_t *app, const char *at,
 		if (a->exec[0][0] == '\0')
 			return (bad(ep, at_idx(q, p, 0), "empty"));
 	}
-	if ((rc = get_nstr(app, at, "user", false, &s, ep)) == -1)
+	if (get_nstr_dup(app, at, "user", &a->user, ep) == -1 ||
+	    get_nstr_dup(app, at, "group", &a->group, ep) == -1)
 		return (-1);
-	if (rc == 1)
-		a->user = xstrdup(s);
-	if ((rc = get_nstr(app, at, "group", false, &s, ep)) == -1)
-		return (-1);
-	if (rc == 1)
-		a->group = xstrdup(s);
 	if ((rc = get_arr(app, at, "supplementaryGIDs", false, &v, ep)) == -1)
 		return (-1);
 	if (rc == 1 && json_array_size(v) > 0) {
@@ -978,9 +1021,8 @@ parse_app_body(struct pod_app *a, const json_t *app, const char *at,
 	if ((rc = get_nstr(app, at, "workingDirectory", false, &s, ep)) == -1)
 		return (-1);
 	if (rc == 1) {
-		if (!podspec_path_valid(s))
-			return (bad(ep, at_key(p, at, "workingDirectory"),
-			    "'%s' is not a clean absolute path", SHOW(s)));
+		if (need_path(at, "workingDirectory", s, ep) == -1)
+			return (-1);
 		a->workdir = xstrdup(s);
 	}
 	if (parse_kvs(app, at, "environment", KV_ENV, &a->env, &a->nenv,
@@ -1001,18 +1043,12 @@ parse_mounts(const struct pod_manifest *m, struct pod_app *a,
 	size_t i, j;
 	int rc;
 
-	if ((rc = get_arr(app, at, "mounts", false, &arr, ep)) <= 0)
+	if ((rc = get_list(app, at, "mounts", p, &arr, ep)) <= 0)
 		return (rc);
-	(void)at_key(p, at, "mounts");
-	if (json_array_size(arr) == 0)
-		return (0);
 	a->mounts = xcalloc(json_array_size(arr), sizeof(*a->mounts));
 	json_array_foreach(arr, i, it) {
-		(void)at_idx(q, p, i);
-		if (!json_is_object(it))
-			return (bad(ep, q, "expected an object, found %s",
-			    jsonx_type_name(it)));
-		if (get_nstr(it, q, "volume", true, &vol, ep) == -1)
+		if (list_entry(it, p, i, q, ep) == -1 ||
+		    get_nstr(it, q, "volume", true, &vol, ep) == -1)
 			return (-1);
 		if (podspec_volume(m, vol) == NULL)
 			return (bad(ep, at_key(r, q, "volume"),
@@ -1037,12 +1073,9 @@ parse_mounts(const struct pod_manifest *m, struct pod_app *a,
 				    "the app has no mountPoint '%s'; give "
 				    "\"path\"", SHOW(mpname)));
 		} else {
-			if (get_nstr(it, q, "path", true, &path, ep) == -1)
+			if (get_nstr(it, q, "path", true, &path, ep) == -1 ||
+			    need_path(q, "path", path, ep) == -1)
 				return (-1);
-			if (!podspec_path_valid(path))
-				return (bad(ep, at_key(r, q, "path"),
-				    "'%s' is not a clean absolute path",
-				    SHOW(path)));
 		}
 		for (j = 0; j < a->nmounts; j++)
 			if (strcmp(a->mounts[j].path, path) == 0)
@@ -1064,14 +1097,10 @@ parse_app(struct pod_manifest *m, struct pod_app *a, const json_t *it,
 	json_t *app;
 	int rc;
 
-	if (!json_is_object(it))
-		return (bad(ep, at, "expected an object, found %s",
-		    jsonx_type_name(it)));
-	if (get_nstr(it, at, "name", true, &name, ep) == -1)
+	if (want_object(it, at, ep) == -1 ||
+	    get_nstr(it, at, "name", true, &name, ep) == -1 ||
+	    need_acname(at, "name", name, ep) == -1)
 		return (-1);
-	if (!podspec_name_valid(name))
-		return (bad(ep, at_key(p, at, "name"), "'%s' is not an AC Name",
-		    SHOW(name)));
 	if (podspec_app(m, name) != NULL)
 		return (bad(ep, at_key(p, at, "name"), "duplicate app '%s'",
 		    name));
@@ -1121,15 +1150,11 @@ parse_volume(struct pod_manifest *m, struct pod_volume *v, const json_t *it,
 	size_t i, j;
 	int rc;
 
-	if (!json_is_object(it))
-		return (bad(ep, at, "expected an object, found %s",
-		    jsonx_type_name(it)));
-	if (get_nstr(it, at, "name", true, &name, ep) == -1 ||
-	    get_nstr(it, at, "kind", true, &kind, ep) == -1)
+	if (want_object(it, at, ep) == -1 ||
+	    get_nstr(it, at, "name", true, &name, ep) == -1 ||
+	    get_nstr(it, at, "kind", true, &kind, ep) == -1 ||
+	    need_acname(at, "name", name, ep) == -1)
 		return (-1);
-	if (!podspec_name_valid(name))
-		return (bad(ep, at_key(p, at, "name"), "'%s' is not an AC Name",
-		    SHOW(name)));
 	if (podspec_volume(m, name) != NULL)
 		return (bad(ep, at_key(p, at, "name"), "duplicate volume '%s'",
 		    name));
@@ -1138,11 +1163,9 @@ parse_volume(struct pod_manifest *m, struct pod_volume *v, const json_t *it,
 		return (-1);
 	if (strcmp(kind, "host") == 0) {
 		v->kind = POD_VOLUME_HOST;
-		if (get_nstr(it, at, "source", true, &src, ep) == -1)
+		if (get_nstr(it, at, "source", true, &src, ep) == -1 ||
+		    need_path(at, "source", src, ep) == -1)
 			return (-1);
-		if (!podspec_path_valid(src))
-			return (bad(ep, at_key(p, at, "source"),
-			    "'%s' is not a clean absolute path", SHOW(src)));
 		v->source = xstrdup(src);
 		if (json_object_get(it, "mode") != NULL ||
 		    json_object_get(it, "uid") != NULL ||
@@ -1338,33 +1361,36 @@ iso_json(const char *name, json_t *value)
 	return (o);
 }
 
+/* Append the isolator {name, value: {limit}} to arr. */
+static void
+push_limit(json_t *arr, const char *name, json_t *limit)
+{
+	json_t *v;
+
+	v = jnew(json_object());
+	jset(v, "limit", limit);
+	jpush(arr, iso_json(name, v));
+}
+
 static json_t *
 limits_json(const struct pod_limits *l)
 {
-	json_t *arr, *v;
-	char *s;
+	json_t *arr;
+	char s[32];
 	size_t i;
 
 	arr = jnew(json_array());
 	if (l->memory > 0) {
-		s = xasprintf("%lld", (long long)l->memory);
-		v = jnew(json_object());
-		jset(v, "limit", json_string(s));
-		jpush(arr, iso_json(ISO_MEMORY, v));
-		free(s);
+		(void)snprintf(s, sizeof(s), "%lld", (long long)l->memory);
+		push_limit(arr, ISO_MEMORY, json_string(s));
 	}
 	if (l->cpu_millis > 0) {
-		s = xasprintf("%lldm", (long long)l->cpu_millis);
-		v = jnew(json_object());
-		jset(v, "limit", json_string(s));
-		jpush(arr, iso_json(ISO_CPU, v));
-		free(s);
+		(void)snprintf(s, sizeof(s), "%lldm",
+		    (long long)l->cpu_millis);
+		push_limit(arr, ISO_CPU, json_string(s));
 	}
-	if (l->pids > 0) {
-		v = jnew(json_object());
-		jset(v, "limit", json_integer(l->pids));
-		jpush(arr, iso_json(ISO_PIDS, v));
-	}
+	if (l->pids > 0)
+		push_limit(arr, ISO_PIDS, json_integer(l->pids));
 	for (i = 0; i < l->nother; i++)
 		jpush(arr, iso_json(l->other[i].name,
 		    json_incref(l->other[i].value)));
@@ -1392,8 +1418,7 @@ app_body_json(const struct pod_app *a)
 	}
 	if (a->workdir != NULL)
 		jset(o, "workingDirectory", json_string(a->workdir));
-	if (a->nenv > 0)
-		jset(o, "environment", kvs_json(a->env, a->nenv));
+	jset_list(o, "environment", kvs_json(a->env, a->nenv));
 	if (a->nmountpoints > 0) {
 		arr = jnew(json_array());
 		for (i = 0; i < a->nmountpoints; i++) {
@@ -1421,11 +1446,7 @@ app_body_json(const struct pod_app *a)
 		}
 		jset(o, "ports", arr);
 	}
-	arr = limits_json(&a->limits);
-	if (json_array_size(arr) > 0)
-		jset(o, "isolators", arr);
-	else
-		json_decref(arr);
+	jset_list(o, "isolators", limits_json(&a->limits));
 	return (o);
 }
 
@@ -1441,9 +1462,8 @@ app_json(const struct pod_app *a)
 	jset(img, "name", json_string(a->image_name));
 	if (a->image_id != NULL)
 		jset(img, "id", json_string(a->image_id));
-	if (a->nimage_labels > 0)
-		jset(img, "labels", kvs_json(a->image_labels,
-		    a->nimage_labels));
+	jset_list(img, "labels", kvs_json(a->image_labels,
+	    a->nimage_labels));
 	jset(o, "image", img);
 	if (a->has_app)
 		jset(o, "app", app_body_json(a));
@@ -1457,9 +1477,8 @@ app_json(const struct pod_app *a)
 		}
 		jset(o, "mounts", arr);
 	}
-	if (a->nannotations > 0)
-		jset(o, "annotations", kvs_json(a->annotations,
-		    a->nannotations));
+	jset_list(o, "annotations", kvs_json(a->annotations,
+	    a->nannotations));
 	return (o);
 }
 
@@ -1483,9 +1502,8 @@ volume_json(const struct pod_volume *v)
 	jset(o, "mode", json_string(mode));
 	jset(o, "uid", json_integer((json_int_t)v->uid));
 	jset(o, "gid", json_integer((json_int_t)v->gid));
-	if (v->nzfs_props > 0)
-		jset(o, "zfsProperties", strv_json(v->zfs_props,
-		    v->nzfs_props));
+	jset_list(o, "zfsProperties", strv_json(v->zfs_props,
+	    v->nzfs_props));
 	return (o);
 }
 
@@ -1508,14 +1526,9 @@ podspec_to_json(const struct pod_manifest *m)
 			jpush(arr, volume_json(&m->volumes[i]));
 		jset(root, "volumes", arr);
 	}
-	arr = limits_json(&m->limits);
-	if (json_array_size(arr) > 0)
-		jset(root, "isolators", arr);
-	else
-		json_decref(arr);
-	if (m->nannotations > 0)
-		jset(root, "annotations", kvs_json(m->annotations,
-		    m->nannotations));
+	jset_list(root, "isolators", limits_json(&m->limits));
+	jset_list(root, "annotations", kvs_json(m->annotations,
+	    m->nannotations));
 	return (root);
 }
 
@@ -1531,6 +1544,18 @@ kvs_free(struct pod_kv *kv, size_t n)
 		free(kv[i].value);
 	}
 	free(kv);
+}
+
+static void
+ports_free(struct pod_port *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].protocol);
+	}
+	free(p);
 }
 
 static void
@@ -1565,11 +1590,7 @@ app_free(struct pod_app *a)
 		free(a->mountpoints[i].path);
 	}
 	free(a->mountpoints);
-	for (i = 0; i < a->nports; i++) {
-		free(a->ports[i].name);
-		free(a->ports[i].protocol);
-	}
-	free(a->ports);
+	ports_free(a->ports, a->nports);
 	limits_free(&a->limits);
 	for (i = 0; i < a->nmounts; i++) {
 		free(a->mounts[i].volume);
@@ -1990,13 +2011,44 @@ out:
 	return (rv);
 }
 
+/*
+ * The array of strings config.<key> copied into *vp: 1, or 0 if absent
+ * (Docker writes null for unset members: null is absent here).
+ */
+static int
+cfg_strv(const json_t *cfg, const char *key, char ***vp, size_t *np,
+    struct error *ep)
+{
+	char p[PLACE_MAX];
+	json_t *v;
+
+	if ((v = json_object_get(cfg, key)) == NULL || json_is_null(v))
+		return (0);
+	return (strv_copy(v, at_key(p, "config", key), vp, np, ep) == -1 ?
+	    -1 : 1);
+}
+
+/* The object config.<key> (null is absent) of at most POD_LIST_MAX. */
+static int
+cfg_map(const json_t *cfg, const char *key, json_t **vp, struct error *ep)
+{
+	char p[PLACE_MAX];
+	int rc;
+
+	if ((rc = get_typed(cfg, "config", key, JSON_OBJECT, false, true, vp,
+	    ep)) == 1 && json_object_size(*vp) > POD_LIST_MAX)
+		return (bad(ep, at_key(p, "config", key), "more than %d",
+		    POD_LIST_MAX));
+	return (rc);
+}
+
 static int
 parse_config(struct image_config *c, const json_t *root, struct error *ep)
 {
 	const char *s, *key;
 	json_t *cfg = NULL, *v, *it;
-	char *path, *eq, **envv;
-	size_t i, nenvv;
+	char *path, *eq, **envv = NULL;
+	size_t i, nenvv = 0;
 	int rc;
 
 	if (!json_is_object(root))
@@ -2015,28 +2067,23 @@ parse_config(struct image_config *c, const json_t *root, struct error *ep)
 	if (rc == 0)
 		return (0);
 
-	/* Docker writes null for unset members: null is absent here. */
-	if ((v = json_object_get(cfg, "Entrypoint")) != NULL &&
-	    !json_is_null(v) && strv_copy(v, "config.Entrypoint",
-	    &c->entrypoint, &c->nentrypoint, ep) == -1)
+	if (cfg_strv(cfg, "Entrypoint", &c->entrypoint, &c->nentrypoint,
+	    ep) == -1 ||
+	    cfg_strv(cfg, "Cmd", &c->cmd, &c->ncmd, ep) == -1 ||
+	    (rc = cfg_strv(cfg, "Env", &envv, &nenvv, ep)) == -1)
 		return (-1);
-	if ((v = json_object_get(cfg, "Cmd")) != NULL && !json_is_null(v) &&
-	    strv_copy(v, "config.Cmd", &c->cmd, &c->ncmd, ep) == -1)
-		return (-1);
-	if ((v = json_object_get(cfg, "Env")) != NULL && !json_is_null(v)) {
-		if (strv_copy(v, "config.Env", &envv, &nenvv, ep) == -1)
-			return (-1);
-		strv_free(envv, nenvv);
-		json_array_foreach(v, i, it) {
-			s = json_string_value(it);
-			if ((eq = strchr(s, '=')) == NULL || eq == s)
-				return (bad(ep, "config.Env", "entry %zu "
-				    "('%s') is not NAME=VALUE", i, SHOW(s)));
-			key = xstrndup(s, (size_t)(eq - s));
-			podspec_kv_set(&c->env, &c->nenv, key, eq + 1);
-			free((char *)key);
+	for (i = 0; rc == 1 && i < nenvv; i++) {
+		if ((eq = strchr(envv[i], '=')) == NULL || eq == envv[i]) {
+			rc = bad(ep, "config.Env", "entry %zu ('%s') is not "
+			    "NAME=VALUE", i, SHOW(envv[i]));
+			break;
 		}
+		*eq = '\0';
+		podspec_kv_set(&c->env, &c->nenv, envv[i], eq + 1);
 	}
+	strv_free(envv, nenvv);
+	if (rc == -1)
+		return (-1);
 	if ((rc = get_typed(cfg, "config", "WorkingDir", JSON_STRING, false,
 	    true, &v, ep)) == -1)
 		return (-1);
@@ -2051,13 +2098,9 @@ parse_config(struct image_config *c, const json_t *root, struct error *ep)
 		return (-1);
 	if (rc == 1 && *json_string_value(v) != '\0')
 		c->user = xstrdup(json_string_value(v));
-	if ((rc = get_typed(cfg, "config", "ExposedPorts", JSON_OBJECT, false,
-	    true, &v, ep)) == -1)
+	if ((rc = cfg_map(cfg, "ExposedPorts", &v, ep)) == -1)
 		return (-1);
 	if (rc == 1) {
-		if (json_object_size(v) > POD_LIST_MAX)
-			return (bad(ep, "config.ExposedPorts", "more than %d",
-			    POD_LIST_MAX));
 		json_object_foreach(v, key, it)
 			if (parse_exposed(c, key, ep) == -1)
 				return (-1);
@@ -2065,13 +2108,9 @@ parse_config(struct image_config *c, const json_t *root, struct error *ep)
 			qsort(c->ports, c->nports, sizeof(*c->ports),
 			    port_cmp);
 	}
-	if ((rc = get_typed(cfg, "config", "Volumes", JSON_OBJECT, false, true,
-	    &v, ep)) == -1)
+	if ((rc = cfg_map(cfg, "Volumes", &v, ep)) == -1)
 		return (-1);
 	if (rc == 1) {
-		if (json_object_size(v) > POD_LIST_MAX)
-			return (bad(ep, "config.Volumes", "more than %d",
-			    POD_LIST_MAX));
 		json_object_foreach(v, key, it) {
 			if ((path = clean_path(key)) == NULL)
 				return (bad(ep, "config.Volumes",
@@ -2080,13 +2119,9 @@ parse_config(struct image_config *c, const json_t *root, struct error *ep)
 			free(path);
 		}
 	}
-	if ((rc = get_typed(cfg, "config", "Labels", JSON_OBJECT, false, true,
-	    &v, ep)) == -1)
+	if ((rc = cfg_map(cfg, "Labels", &v, ep)) == -1)
 		return (-1);
 	if (rc == 1) {
-		if (json_object_size(v) > POD_LIST_MAX)
-			return (bad(ep, "config.Labels", "more than %d",
-			    POD_LIST_MAX));
 		json_object_foreach(v, key, it)
 			if (!json_is_string(it))
 				return (bad(ep, "config.Labels",
@@ -2153,11 +2188,7 @@ imgcfg_release(struct image_config *c)
 	kvs_free(c->env, c->nenv);
 	free(c->workdir);
 	free(c->user);
-	for (i = 0; i < c->nports; i++) {
-		free(c->ports[i].name);
-		free(c->ports[i].protocol);
-	}
-	free(c->ports);
+	ports_free(c->ports, c->nports);
 	for (i = 0; i < c->nvolumes; i++) {
 		free(c->volumes[i].path);
 		free(c->volumes[i].description);

@@ -261,6 +261,28 @@ prefixed(const char *s, const char *prefix)
 	return (strncmp(s, prefix, strlen(prefix)) == 0);
 }
 
+/*
+ * Case i of a table of bad documents (what: "" or "config "): the parse
+ * returned rc and *e.  It must have failed with EX_DATAERR and a message
+ * starting with msg.  False if it was accepted (the caller releases).
+ */
+static bool
+refused(const char *what, size_t i, int rc, const struct error *e,
+    const char *msg)
+{
+	if (rc == 0) {
+		(void)printf("# bad %s%zu accepted (%s)\n", what, i, msg);
+		CHECK(!"bad document accepted");
+		return (false);
+	}
+	if (e->exit != EX_DATAERR || !prefixed(e->msg, msg)) {
+		(void)printf("# bad %s%zu: exit %d, '%s'\n#  wanted '%s'\n",
+		    what, i, e->exit, e->msg, msg);
+		CHECK(!"wrong message");
+	}
+	return (true);
+}
+
 /* ---- Deep comparison of two manifests (all but acVersion) ---- */
 
 #define	EQ(c, what) do {						\
@@ -892,19 +914,10 @@ test_bad_manifests(void)
 	for (i = 0; i < sizeof(bad_manifests) / sizeof(bad_manifests[0]);
 	    i++) {
 		error_clear(&e);
-		if (parse_sq(bad_manifests[i].json, &m, &e) == 0) {
-			(void)printf("# bad %zu accepted (%s)\n", i,
-			    bad_manifests[i].msg);
-			CHECK(!"bad manifest accepted");
+		if (!refused("", i, parse_sq(bad_manifests[i].json, &m, &e),
+		    &e, bad_manifests[i].msg)) {
 			podspec_release(&m);
 			continue;
-		}
-		if (e.exit != EX_DATAERR || !prefixed(e.msg,
-		    bad_manifests[i].msg)) {
-			(void)printf("# bad %zu: exit %d, '%s'\n"
-			    "#  wanted '%s'\n", i, e.exit, e.msg,
-			    bad_manifests[i].msg);
-			CHECK(!"wrong message");
 		}
 		/* A failed parse leaves nothing to release. */
 		CHECK(m.apps == NULL && m.volumes == NULL &&
@@ -1319,19 +1332,10 @@ test_imgcfg_bad(void)
 
 	for (i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
 		error_clear(&e);
-		if (cfg_sq(bad_configs[i].json, &c, &e) == 0) {
-			(void)printf("# bad config %zu accepted (%s)\n", i,
-			    bad_configs[i].msg);
-			CHECK(!"bad config accepted");
+		if (!refused("config ", i, cfg_sq(bad_configs[i].json, &c, &e),
+		    &e, bad_configs[i].msg)) {
 			imgcfg_release(&c);
 			continue;
-		}
-		if (e.exit != EX_DATAERR || !prefixed(e.msg,
-		    bad_configs[i].msg)) {
-			(void)printf("# bad config %zu: exit %d, '%s'\n"
-			    "#  wanted '%s'\n", i, e.exit, e.msg,
-			    bad_configs[i].msg);
-			CHECK(!"wrong message");
 		}
 		CHECK(c.os == NULL && c.labels == NULL);
 	}
