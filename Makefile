@@ -23,6 +23,7 @@ COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
 	common/jailspec.o common/jsonx.o common/layer.o common/log.o \
 	common/manifest.o common/num.o common/passwd.o common/pod.o \
 	common/podspec.o common/progress.o common/ref.o common/registry.o \
+	common/sbx_exec.o \
 	common/store.o common/xalloc.o \
 	$(PLAT_OBJS)
 IMG_PULL_OBJS = cmd/img-pull/main.o cmd/img-pull/pull.o

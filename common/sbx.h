@@ -4,7 +4,10 @@
  * platform implements all of it in common/platform/<os>/sbx_<os>.c.
  *
  * Linux: one set of namespaces per pod (mount, PID, UTS, IPC, network,
- * cgroup), pivot_root into the pod directory, a chroot per app; cgroups
+ * cgroup), pivot_root into the pod directory, and per app a mount
+ * namespace of its own with pivot_root into its root (a chroot could be
+ * left for the pod directory, and the other apps' roots, by a root app
+ * with CAP_SYS_CHROOT); app roots, /dev and volumes are nodev; cgroups
  * (v2 where the host has controllers there, v1 otherwise, none with a
  * warning) for limits.  FreeBSD: one jail per pod ("berth-<uuid>"),
  * nullfs/devfs mounts made on the host before the jail exists,
@@ -143,13 +146,17 @@ pid_t	sbx_start(const struct sbx_pod *, struct error *);
  * proc in its app's root.  In order: open the root; resolve user, group
  * and supplementary groups from its etc/passwd and etc/group, read beneath
  * it (common/passwd.h); set HOME from the user's entry when env has none;
- * create cwd beneath it; (FreeBSD) jail_attach; chroot; chdir; rlimits
+ * create cwd beneath it; (FreeBSD) jail_attach, chroot; (Linux) a mount
+ * namespace of its own and pivot_root into the root; chdir; rlimits
  * (RLIMIT_NOFILE 1048576 or the host's hard limit, RLIMIT_CORE 0);
  * (Linux) bounding set reduced to the default set (CHOWN DAC_OVERRIDE
  * FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP
  * NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE), no_new_privs; setsid and
  * TIOCSCTTY if proc->tty; setgroups, setgid, setuid (a root user keeps
- * the default set, others none); every descriptor above 2 closed; execve.
+ * the default set, others none); every descriptor above 2 closed; every
+ * signal's disposition reset to the default and the mask cleared; env
+ * with one entry per name (a later one replaces an earlier one in place);
+ * execve.
  *
  * Never returns.  On failure it writes one line "N message\n" to errfd
  * (an O_CLOEXEC pipe, so a successful exec closes it silently) and

@@ -42,7 +42,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,12 +56,9 @@
 #include "common/passwd.h"
 #include "common/platform.h"
 #include "common/sbx.h"
+#include "common/sbx_impl.h"
 #include "common/xalloc.h"
 
-#define	DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
-			"/sbin:/bin"
-#define	LINK_DEPTH_MAX	16
-#define	NOFILE_WANT	1048576
 #define	POD_SECURELEVEL	2
 /* Ruleset numbers tried before giving up on hash collisions. */
 #define	RULESET_TRIES	64
@@ -72,14 +68,6 @@ _Static_assert(JAILSPEC_SYS_DISABLE == JAIL_SYS_DISABLE &&
     JAILSPEC_SYS_INHERIT == JAIL_SYS_INHERIT, "jailsys values");
 _Static_assert(JAILSPEC_DEVFS_PATTERN_MAX == DEVFS_MAXPTRNLEN,
     "devfs pattern length");
-
-static void
-close_fd(int *fdp)
-{
-	if (*fdp >= 0)
-		(void)close(*fdp);
-	*fdp = -1;
-}
 
 static char *
 jail_name(const struct sbx_pod *pod)
@@ -145,91 +133,6 @@ jail_find(const char *name)
 /* Mount targets beneath an app's root */
 
 /*
- * Make directory path (relative to rootfd) and its missing parents,
- * every component resolved inside the root.  A dangling symlink gets its
- * target made, inside the root.
- */
-static int
-mkdir_beneath(int rootfd, const char *path, int depth, struct error *ep)
-{
-	struct error e = ERROR_INIT;
-	struct stat st;
-	char *copy, *cur, *next = NULL, *comp, *save, *tpath;
-	char link[PATH_MAX];
-	ssize_t n;
-	int fd, pfd = -1, rv = -1;
-
-	if (depth > LINK_DEPTH_MAX)
-		return (error_set(ep, EX_DATAERR, ELOOP, "make '%s'", path));
-	copy = xstrdup(path);
-	cur = xstrdup("");
-	for (comp = strtok_r(copy, "/", &save); comp != NULL;
-	    comp = strtok_r(NULL, "/", &save)) {
-		if (strcmp(comp, ".") == 0)
-			continue;
-		free(next);
-		next = xasprintf("%s/%s", cur, comp);
-		error_clear(&e);
-		if ((fd = os_open_beneath(rootfd, next, O_RDONLY | O_DIRECTORY,
-		    0, &e)) >= 0)
-			goto exists;
-		if (e.errnum == ENOTDIR) {
-			error_set(ep, EX_DATAERR, ENOTDIR, "make '%s'", next);
-			goto out;
-		}
-		if (e.errnum != ENOENT) {
-			*ep = e;
-			goto out;
-		}
-		close_fd(&pfd);
-		if ((pfd = os_open_beneath(rootfd, cur, O_RDONLY | O_DIRECTORY,
-		    0, ep)) == -1)
-			goto out;
-		if (mkdirat(pfd, comp, 0755) == -1) {
-			if (errno != EEXIST) {
-				error_set(ep, EX_OSERR, errno, "mkdir '%s'",
-				    next);
-				goto out;
-			}
-			if (fstatat(pfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISLNK(st.st_mode)) {
-				n = readlinkat(pfd, comp, link,
-				    sizeof(link) - 1);
-				if (n <= 0) {
-					error_set(ep, EX_DATAERR, errno,
-					    "readlink '%s'", next);
-					goto out;
-				}
-				link[n] = '\0';
-				tpath = link[0] == '/' ? xstrdup(link) :
-				    xasprintf("%s/%s", cur, link);
-				rv = mkdir_beneath(rootfd, tpath, depth + 1,
-				    ep);
-				free(tpath);
-				if (rv == -1)
-					goto out;
-				rv = -1;
-			}
-		}
-		if ((fd = os_open_beneath(rootfd, next, O_RDONLY | O_DIRECTORY,
-		    0, ep)) == -1)
-			goto out;
-exists:
-		(void)close(fd);
-		free(cur);
-		cur = next;
-		next = NULL;
-	}
-	rv = 0;
-out:
-	close_fd(&pfd);
-	free(next);
-	free(cur);
-	free(copy);
-	return (rv);
-}
-
-/*
  * A descriptor of the mount target path beneath rootfd, made if missing:
  * a directory, or (dir false) an empty 0644 file, never created through
  * a final symlink.
@@ -238,48 +141,25 @@ static int
 open_target(int rootfd, const char *path, bool dir, struct error *ep)
 {
 	struct stat st;
-	char *parent, *base;
-	int pfd = -1, fd = -1;
+	int fd;
 
 	if (dir) {
-		if (mkdir_beneath(rootfd, path, 0, ep) == -1)
+		if (sbx_mkdir_beneath(rootfd, path, ep) == -1)
 			return (-1);
 		return (os_open_beneath(rootfd, path, O_RDONLY | O_DIRECTORY,
 		    0, ep));
 	}
-	parent = xstrdup(path);
-	if ((base = strrchr(parent, '/')) == NULL) {
-		base = parent;
-		parent[0] = '\0';
-	} else
-		*base++ = '\0';
-	if (*base == '\0' || strcmp(base, ".") == 0 ||
-	    strcmp(base, "..") == 0) {
-		error_set(ep, EX_DATAERR, 0, "'%s' is not a file name", path);
-		goto out;
-	}
-	if (mkdir_beneath(rootfd, parent, 0, ep) == -1 ||
-	    (pfd = os_open_beneath(rootfd, parent, O_RDONLY | O_DIRECTORY, 0,
-	    ep)) == -1)
-		goto out;
-	if ((fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_NOCTTY | O_CLOEXEC, 0644)) == -1 && errno != EEXIST) {
-		error_set(ep, EX_OSERR, errno, "create '%s'", path);
-		goto out;
-	}
-	close_fd(&fd);
+	if (sbx_make_file_beneath(rootfd, path, ep) == -1)
+		return (-1);
 	/* O_NONBLOCK: an image's FIFO there must not hang us. */
 	if ((fd = os_open_beneath(rootfd, path, O_RDONLY | O_NONBLOCK |
 	    O_NOCTTY, 0, ep)) == -1)
-		goto out;
+		return (-1);
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		error_set(ep, EX_DATAERR, 0, "'%s' is not a regular file",
 		    path);
-		close_fd(&fd);
+		sbx_close_fd(&fd);
 	}
-out:
-	close_fd(&pfd);
-	free(parent);
 	return (fd);
 }
 
@@ -344,7 +224,7 @@ mount_beneath(int rootfd, const char *rootpath, const char *target,
 		    "the root", target, path);
 		goto out;
 	}
-	close_fd(&fd);
+	sbx_close_fd(&fd);
 	iov_str(&io, "fstype", fstype);
 	iov_str(&io, "fspath", path);
 	iov_str(&io, strcmp(fstype, "nullfs") == 0 ? "target" : "from", from);
@@ -372,7 +252,7 @@ mount_beneath(int rootfd, const char *rootpath, const char *target,
 	}
 	rv = 0;
 out:
-	close_fd(&fd);
+	sbx_close_fd(&fd);
 	iov_free(&io);
 	return (rv);
 }
@@ -507,28 +387,6 @@ out:
 /* The pod's parts */
 
 static int
-validate_pod(const struct sbx_pod *pod, struct error *ep)
-{
-	size_t i, len;
-
-	if (pod->uuid == NULL || pod->uuid[0] == '\0' ||
-	    strchr(pod->uuid, '/') != NULL || pod->uuid[0] == '.')
-		return (error_set(ep, EX_SOFTWARE, 0, "bad pod uuid"));
-	if (pod->dir == NULL || pod->dir[0] != '/')
-		return (error_set(ep, EX_SOFTWARE, 0,
-		    "pod directory must be absolute"));
-	len = strlen(pod->dir);
-	/* sbx_exec_app() finds each root inside the jail's path. */
-	for (i = 0; i < pod->napps; i++)
-		if (strncmp(pod->apps[i].rootfs, pod->dir, len) != 0 ||
-		    pod->apps[i].rootfs[len] != '/')
-			return (error_set(ep, EX_DATAERR, 0,
-			    "app '%s': root '%s' is not inside '%s'",
-			    pod->apps[i].name, pod->apps[i].rootfs, pod->dir));
-	return (0);
-}
-
-static int
 setup_app(const struct sbx_pod *pod, const struct sbx_app *app,
     unsigned ruleset, struct mounted *m, struct error *ep)
 {
@@ -583,7 +441,7 @@ setup_app(const struct sbx_pod *pod, const struct sbx_app *app,
 	}
 	rv = 0;
 out:
-	close_fd(&rootfd);
+	sbx_close_fd(&rootfd);
 	if (rv == -1)
 		error_wrap(ep, "app '%s'", app->name);
 	return (rv);
@@ -740,24 +598,6 @@ loopback_up(int jid, struct error *ep)
 	return (0);
 }
 
-static int
-write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 pid_t
 sbx_start(const struct sbx_pod *pod, struct error *ep)
 {
@@ -767,15 +607,14 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	unsigned ruleset = 0;
 	char *name = NULL;
 	int report[2] = { -1, -1 }, jid = -1, status;
-	size_t i, got;
-	ssize_t n;
+	size_t i;
 	pid_t pid = -1;
 	bool have_ds = false, limits = false;
 
 	if (geteuid() != 0)
 		return (error_set(ep, EX_NOPERM, EPERM,
 		    "a pod sandbox needs root"));
-	if (validate_pod(pod, ep) == -1)
+	if (sbx_validate_pod(pod, ep) == -1)
 		return (-1);
 	name = jail_name(pod);
 	if (jail_find(name) >= 0) {
@@ -813,7 +652,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		if (procctl(P_PID, getpid(), PROC_REAP_ACQUIRE, NULL) == -1)
 			error_set(&e, EX_OSERR, errno,
 			    "become the pod's reaper");
-		(void)write_full(report[1], &e, sizeof(e));
+		(void)sbx_write_full(report[1], &e, sizeof(e));
 		if (e.exit != 0)
 			_exit(e.exit);
 		(void)close(report[1]);
@@ -824,27 +663,17 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		free(name);
 		return (0);
 	}
-	close_fd(&report[1]);
-	for (got = 0; got < sizeof(ce); got += (size_t)n) {
-		n = read(report[0], (char *)&ce + got, sizeof(ce) - got);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0)
-			break;
-	}
-	if (got < sizeof(ce)) {
+	sbx_close_fd(&report[1]);
+	if (sbx_read_report(report[0], &ce) == -1) {
 		error_set(ep, EX_OSERR, 0,
 		    "pod sandbox: the supervisor died while setting up");
 		goto fail;
 	}
 	if (ce.exit != 0) {
-		ce.msg[sizeof(ce.msg) - 1] = '\0';
 		*ep = ce;
 		goto fail;
 	}
-	close_fd(&report[0]);
+	sbx_close_fd(&report[0]);
 	jailspec_devfs_release(&ds);
 	for (i = 0; i < m.n; i++)
 		free(m.paths[i]);
@@ -858,8 +687,8 @@ fail:
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;
 	}
-	close_fd(&report[0]);
-	close_fd(&report[1]);
+	sbx_close_fd(&report[0]);
+	sbx_close_fd(&report[1]);
 	if (limits)
 		remove_limits(name);
 	if (jid >= 0 && jail_remove(jid) == -1)
@@ -871,209 +700,72 @@ fail:
 	return (-1);
 }
 
-/* Report a failure of sbx_exec_app() on errfd and exit with code. */
-static _Noreturn void
-exec_fail(int errfd, int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (errfd >= 0)
-		(void)dprintf(errfd, "%d %s\n", code, msg);
-	_exit(code);
-}
-
-static _Noreturn void
-exec_fail_error(int errfd, const struct error *e)
-{
-	int code = e->exit != 0 ? e->exit : EX_SOFTWARE;
-
-	if (e->errnum != 0)
-		exec_fail(errfd, code, "%s: %s", e->msg, strerror(e->errnum));
-	exec_fail(errfd, code, "%s", e->msg);
-}
-
-static void
-set_rlimits(void)
-{
-	struct rlimit rl = { NOFILE_WANT, NOFILE_WANT };
-
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
-	    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	rl.rlim_cur = rl.rlim_max = 0;
-	(void)setrlimit(RLIMIT_CORE, &rl);
-}
-
-/* proc->env, plus HOME from the user's entry when it has none. */
-static char **
-make_env(char *const *env, const char *home)
-{
-	char **out;
-	size_t i, n;
-	bool has_home = false;
-
-	for (n = 0; env != NULL && env[n] != NULL; n++)
-		if (strncmp(env[n], "HOME=", 5) == 0)
-			has_home = true;
-	out = xcalloc(n + 2, sizeof(*out));
-	for (i = 0; i < n; i++)
-		out[i] = env[i];
-	if (!has_home)
-		out[n] = xasprintf("HOME=%s", home);
-	return (out);
-}
-
-static _Noreturn void
-exec_path(char *const *argv, char **envp, int errfd)
-{
-	const char *path = DEFAULT_PATH, *p, *end;
-	char *file;
-	bool denied = false;
-	size_t i;
-	int err;
-
-	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
-		exec_fail(errfd, 127, "exec: empty command");
-	if (strchr(argv[0], '/') != NULL) {
-		(void)execve(argv[0], argv, envp);
-		err = errno;
-		exec_fail(errfd, err == ENOENT || err == ENOTDIR ? 127 : 126,
-		    "exec '%s': %s", argv[0], strerror(err));
-	}
-	for (i = 0; envp[i] != NULL; i++)
-		if (strncmp(envp[i], "PATH=", 5) == 0) {
-			path = envp[i] + 5;
-			break;
-		}
-	for (p = path; ; p = end + 1) {
-		if ((end = strchr(p, ':')) == NULL)
-			end = p + strlen(p);
-		file = xasprintf("%.*s%s%s", (int)(end - p), p,
-		    end > p ? "/" : "", argv[0]);
-		(void)execve(file, argv, envp);
-		err = errno;
-		free(file);
-		switch (err) {
-		case EACCES:
-			denied = true;
-			/* FALLTHROUGH */
-		case ENOENT:
-		case ENOTDIR:
-		case ELOOP:
-		case ENAMETOOLONG:
-			break;
-		default:
-			exec_fail(errfd, 126, "exec '%s': %s", argv[0],
-			    strerror(err));
-		}
-		if (*end == '\0')
-			break;
-	}
-	if (denied)
-		exec_fail(errfd, 126, "exec '%s': %s", argv[0],
-		    strerror(EACCES));
-	exec_fail(errfd, 127, "exec '%s': %s", argv[0], strerror(ENOENT));
-}
-
 _Noreturn void
 sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
     int errfd)
 {
-	struct passwd_ids ids;
-	struct error e = ERROR_INIT;
+	struct sbx_exec x;
 	const struct sbx_app *app;
-	const char *cwd;
-	sigset_t none;
 	gid_t *groups;
-	char **envp, *name;
-	int rootfd, jid, fd;
+	char *name;
+	int rootfd, jid;
 #ifdef PROC_NO_NEW_PRIVS_CTL
 	int nnp = PROC_NO_NEW_PRIVS_ENABLE;
 #endif
 
-	if (errfd >= 0)
-		(void)fcntl(errfd, F_SETFD, FD_CLOEXEC);
-	if (proc->app >= pod->napps)
-		exec_fail(errfd, EX_SOFTWARE, "no app %zu in the pod",
-		    proc->app);
-	app = &pod->apps[proc->app];
+	app = sbx_exec_app_of(pod, proc, errfd);
 	/* The host's view of the root: nothing is attached yet. */
 	if ((rootfd = open(app->rootfs, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
-		exec_fail(errfd, EX_OSERR, "open '%s': %s", app->rootfs,
+		sbx_exec_fail(errfd, EX_OSERR, "open '%s': %s", app->rootfs,
 		    strerror(errno));
-	if (passwd_resolve(rootfd, proc->user, proc->group, proc->supp_gids,
-	    proc->nsupp_gids, &ids, &e) == -1)
-		exec_fail_error(errfd, &e);
-	envp = make_env(proc->env, ids.home);
-	cwd = proc->cwd != NULL && proc->cwd[0] != '\0' ? proc->cwd : "/";
-	if (cwd[0] != '/')
-		exec_fail(errfd, EX_DATAERR, "working directory '%s' is not "
-		    "absolute", cwd);
-	(void)umask(022);
-	if (mkdir_beneath(rootfd, cwd, 0, &e) == -1) {
-		error_wrap(&e, "working directory '%s'", cwd);
-		exec_fail_error(errfd, &e);
-	}
+	sbx_exec_prepare(rootfd, proc, errfd, &x);
 	name = jail_name(pod);
 	if ((jid = jail_find(name)) == -1)
-		exec_fail(errfd, EX_NOINPUT, "jail '%s': %s", name,
+		sbx_exec_fail(errfd, EX_NOINPUT, "jail '%s': %s", name,
 		    strerror(errno));
 	if (jail_attach(jid) == -1)
-		exec_fail(errfd, EX_OSERR, "attach to jail '%s': %s", name,
+		sbx_exec_fail(errfd, EX_OSERR, "attach to jail '%s': %s", name,
 		    strerror(errno));
 	/*
 	 * rootfd, opened on the host, is the app's root inside the jail.
 	 * Once attached we are chrooted, and chroot(2) then refuses while
 	 * any directory is open (kern.chroot_allow_open_directories=1, the
 	 * default): close every descriptor of ours first, not only rootfd.
-	 * The CVE-2024-21626 class is covered by the same step: nothing of
-	 * ours reaches the app.
 	 */
 	if (fchdir(rootfd) == -1)
-		exec_fail(errfd, EX_OSERR, "chdir '%s': %s", app->rootfs,
+		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", app->rootfs,
 		    strerror(errno));
-	for (fd = 3; fd < errfd; fd++)
-		(void)close(fd);
-	closefrom(errfd >= 3 ? errfd + 1 : 3);
+	sbx_exec_close_fds(errfd);
 	if (chroot(".") == -1)
-		exec_fail(errfd, EX_OSERR, "chroot '%s': %s", app->rootfs,
+		sbx_exec_fail(errfd, EX_OSERR, "chroot '%s': %s", app->rootfs,
 		    strerror(errno));
-	if (chdir(cwd) == -1)
-		exec_fail(errfd, EX_OSERR, "chdir '%s': %s", cwd,
+	if (chdir(x.cwd) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", x.cwd,
 		    strerror(errno));
-	set_rlimits();
+	sbx_exec_rlimits();
 #ifdef PROC_NO_NEW_PRIVS_CTL
 	/* FreeBSD 14 and later: setuid binaries no longer elevate. */
 	if (procctl(P_PID, getpid(), PROC_NO_NEW_PRIVS_CTL, &nnp) == -1)
-		exec_fail(errfd, EX_OSERR, "no_new_privs: %s",
+		sbx_exec_fail(errfd, EX_OSERR, "no_new_privs: %s",
 		    strerror(errno));
 #endif
-	if (proc->tty && (setsid() == -1 || ioctl(0, TIOCSCTTY, 0) == -1))
-		exec_fail(errfd, EX_OSERR, "controlling terminal: %s",
-		    strerror(errno));
+	sbx_exec_tty(proc, errfd);
 	/*
 	 * Before FreeBSD 15, setgroups(2) takes the effective gid as its
 	 * first element; from 15 on the list is the supplementary groups
 	 * only.  Giving the primary gid first is right for both.
 	 */
-	groups = xcalloc(ids.ngroups + 1, sizeof(*groups));
-	groups[0] = ids.gid;
-	(void)memcpy(groups + 1, ids.groups, ids.ngroups * sizeof(*groups));
-	if (setgroups((int)ids.ngroups + 1, groups) == -1 ||
-	    setgid(ids.gid) == -1 || setuid(ids.uid) == -1)
-		exec_fail(errfd, EX_OSERR, "set user %lu group %lu: %s",
-		    (unsigned long)ids.uid, (unsigned long)ids.gid,
+	groups = xcalloc(x.ids.ngroups + 1, sizeof(*groups));
+	groups[0] = x.ids.gid;
+	(void)memcpy(groups + 1, x.ids.groups, x.ids.ngroups *
+	    sizeof(*groups));
+	if (setgroups((int)x.ids.ngroups + 1, groups) == -1 ||
+	    setgid(x.ids.gid) == -1 || setuid(x.ids.uid) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "set user %lu group %lu: %s",
+		    (unsigned long)x.ids.uid, (unsigned long)x.ids.gid,
 		    strerror(errno));
-	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	exec_path(proc->argv, envp, errfd);
+	sbx_exec_run(proc->argv, x.envp, errfd);
 }
 
 int

@@ -207,6 +207,32 @@ make_dir(const char *path, struct error *ep)
 	return (0);
 }
 
+/* A limit as v2 and pids.max write it: the number, or "max" for none. */
+static void
+fmt_max(char *buf, size_t len, int64_t limit)
+{
+	if (limit > 0)
+		(void)snprintf(buf, len, "%lld", (long long)limit);
+	else
+		(void)snprintf(buf, len, "max");
+}
+
+/* pids.max has the same form in v1 and v2. */
+static int
+limit_pids(const char *g, const struct cgroup_limits *lim, bool done[3],
+    struct error *ep)
+{
+	char v[32];
+
+	if (!has_file(g, "pids.max"))
+		return (0);
+	fmt_max(v, sizeof(v), lim->pids);
+	if (write_file(g, "pids.max", v, ep) == -1)
+		return (-1);
+	done[2] = true;
+	return (0);
+}
+
 /* Limits of a v1 group; *done records which kinds found their files. */
 static int
 limits_v1(const char *g, const struct cgroup_limits *lim, bool done[3],
@@ -241,17 +267,7 @@ limits_v1(const char *g, const struct cgroup_limits *lim, bool done[3],
 			return (-1);
 		done[1] = true;
 	}
-	if (has_file(g, "pids.max")) {
-		if (lim->pids > 0)
-			(void)snprintf(v, sizeof(v), "%lld",
-			    (long long)lim->pids);
-		else
-			(void)snprintf(v, sizeof(v), "max");
-		if (write_file(g, "pids.max", v, ep) == -1)
-			return (-1);
-		done[2] = true;
-	}
-	return (0);
+	return (limit_pids(g, lim, done, ep));
 }
 
 static int
@@ -261,11 +277,7 @@ limits_v2(const char *g, const struct cgroup_limits *lim, bool done[3],
 	char v[64];
 
 	if (has_file(g, "memory.max")) {
-		if (lim->memory > 0)
-			(void)snprintf(v, sizeof(v), "%lld",
-			    (long long)lim->memory);
-		else
-			(void)snprintf(v, sizeof(v), "max");
+		fmt_max(v, sizeof(v), lim->memory);
 		if (write_file(g, "memory.max", v, ep) == -1)
 			return (-1);
 		/* v2 counts swap apart: none beyond the memory limit. */
@@ -285,17 +297,7 @@ limits_v2(const char *g, const struct cgroup_limits *lim, bool done[3],
 			return (-1);
 		done[1] = true;
 	}
-	if (has_file(g, "pids.max")) {
-		if (lim->pids > 0)
-			(void)snprintf(v, sizeof(v), "%lld",
-			    (long long)lim->pids);
-		else
-			(void)snprintf(v, sizeof(v), "max");
-		if (write_file(g, "pids.max", v, ep) == -1)
-			return (-1);
-		done[2] = true;
-	}
-	return (0);
+	return (limit_pids(g, lim, done, ep));
 }
 
 /*

@@ -3,7 +3,8 @@
 # zlib; without it common/decomp.c falls back to zlib.
 ISAL_CPPFLAGS != pkg-config --exists libisal 2>/dev/null && echo -DHAVE_ISAL || true
 ISAL_LIBS != pkg-config --exists libisal 2>/dev/null && pkg-config --libs libisal || true
-PLAT_CPPFLAGS = -D_GNU_SOURCE -DHAVE_OPENAT2 $(ISAL_CPPFLAGS)
+PLAT_CPPFLAGS = -D_GNU_SOURCE -DHAVE_OPENAT2 -DHAVE_SYS_SYSMACROS_H \
+	$(ISAL_CPPFLAGS)
 PLAT_OBJS = common/platform/linux/cgroup_linux.o \
 	common/platform/linux/drvplat_linux.o \
 	common/platform/linux/os_linux.o common/platform/linux/sbx_linux.o

@@ -31,7 +31,6 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,13 +46,8 @@
 #include "common/platform.h"
 #include "common/platform/linux/cgroup_linux.h"
 #include "common/sbx.h"
+#include "common/sbx_impl.h"
 #include "common/xalloc.h"
-
-#define	DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
-			"/sbin:/bin"
-/* Symlinks followed while creating one mount target. */
-#define	LINK_DEPTH_MAX	16
-#define	NOFILE_WANT	1048576
 
 /* "/proc/self/fd/N": how a resolved descriptor is named to mount(2). */
 struct fdname {
@@ -65,14 +59,6 @@ fdname(struct fdname *b, int fd)
 {
 	(void)snprintf(b->s, sizeof(b->s), "/proc/self/fd/%d", fd);
 	return (b->s);
-}
-
-static void
-close_fd(int *fdp)
-{
-	if (*fdp >= 0)
-		(void)close(*fdp);
-	*fdp = -1;
 }
 
 /*
@@ -91,96 +77,11 @@ mount_fd(const char *src, int fd, const char *type, unsigned long flags,
 	return (0);
 }
 
-/*
- * Make directory path (relative to the root rootfd) and its missing
- * parents, resolving every component inside the root.  A component that is
- * a dangling symlink gets its target made, inside the root, as a real
- * image would expect of "mkdir -p" through it.
- */
-static int
-mkdir_beneath(int rootfd, const char *path, int depth, struct error *ep)
-{
-	struct error e = ERROR_INIT;
-	struct stat st;
-	char *copy, *cur, *next = NULL, *comp, *save, *tpath;
-	char link[PATH_MAX];
-	ssize_t n;
-	int fd, pfd = -1, rv = -1;
-
-	if (depth > LINK_DEPTH_MAX)
-		return (error_set(ep, EX_DATAERR, ELOOP, "make '%s'", path));
-	copy = xstrdup(path);
-	cur = xstrdup("");
-	for (comp = strtok_r(copy, "/", &save); comp != NULL;
-	    comp = strtok_r(NULL, "/", &save)) {
-		if (strcmp(comp, ".") == 0)
-			continue;
-		free(next);
-		next = xasprintf("%s/%s", cur, comp);
-		if ((fd = os_open_beneath(rootfd, next, O_PATH | O_DIRECTORY,
-		    0, &e)) >= 0)
-			goto exists;
-		if (e.errnum == ENOTDIR) {
-			error_set(ep, EX_DATAERR, ENOTDIR, "make '%s'", next);
-			goto out;
-		}
-		if (e.errnum != ENOENT) {
-			*ep = e;
-			goto out;
-		}
-		close_fd(&pfd);
-		if ((pfd = os_open_beneath(rootfd, cur, O_PATH | O_DIRECTORY,
-		    0, ep)) == -1)
-			goto out;
-		if (mkdirat(pfd, comp, 0755) == -1) {
-			if (errno != EEXIST) {
-				error_set(ep, EX_OSERR, errno, "mkdir '%s'",
-				    next);
-				goto out;
-			}
-			if (fstatat(pfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    S_ISLNK(st.st_mode)) {
-				n = readlinkat(pfd, comp, link,
-				    sizeof(link) - 1);
-				if (n <= 0) {
-					error_set(ep, EX_DATAERR, errno,
-					    "readlink '%s'", next);
-					goto out;
-				}
-				link[n] = '\0';
-				tpath = link[0] == '/' ? xstrdup(link) :
-				    xasprintf("%s/%s", cur, link);
-				rv = mkdir_beneath(rootfd, tpath, depth + 1,
-				    ep);
-				free(tpath);
-				if (rv == -1)
-					goto out;
-				rv = -1;
-			}
-		}
-		if ((fd = os_open_beneath(rootfd, next, O_PATH | O_DIRECTORY,
-		    0, ep)) == -1)
-			goto out;
-exists:
-		(void)close(fd);
-		free(cur);
-		cur = next;
-		next = NULL;
-	}
-	rv = 0;
-out:
-	close_fd(&pfd);
-	free(next);
-	free(cur);
-	free(copy);
-	return (rv);
-}
-
 /* An O_PATH descriptor of directory path beneath rootfd, made if missing. */
 static int
 open_dir_beneath(int rootfd, const char *path, struct error *ep)
 {
-	if (mkdir_beneath(rootfd, path, 0, ep) == -1)
+	if (sbx_mkdir_beneath(rootfd, path, ep) == -1)
 		return (-1);
 	return (os_open_beneath(rootfd, path, O_PATH | O_DIRECTORY, 0, ep));
 }
@@ -194,41 +95,20 @@ static int
 open_file_beneath(int rootfd, const char *path, struct error *ep)
 {
 	struct stat st;
-	char *dir, *base;
-	int pfd = -1, fd = -1;
+	int fd;
 
-	dir = xstrdup(path);
-	if ((base = strrchr(dir, '/')) == NULL) {
-		base = dir;
-		dir[0] = '\0';
-	} else
-		*base++ = '\0';
-	if (*base == '\0' || strcmp(base, ".") == 0 ||
-	    strcmp(base, "..") == 0) {
-		error_set(ep, EX_DATAERR, 0, "'%s' is not a file name", path);
-		goto out;
-	}
-	if ((pfd = open_dir_beneath(rootfd, dir, ep)) == -1)
-		goto out;
-	if ((fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_NOCTTY | O_CLOEXEC, 0644)) == -1 && errno != EEXIST) {
-		error_set(ep, EX_OSERR, errno, "create '%s'", path);
-		goto out;
-	}
-	close_fd(&fd);
+	if (sbx_make_file_beneath(rootfd, path, ep) == -1)
+		return (-1);
 	if ((fd = os_open_beneath(rootfd, path, O_PATH, 0, ep)) == -1) {
 		if (ep->errnum == ENOENT)
 			ep->exit = EX_DATAERR;
-		goto out;
+		return (-1);
 	}
 	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
 		error_set(ep, EX_DATAERR, S_ISDIR(st.st_mode) ? EISDIR : errno,
 		    "'%s'", path);
-		close_fd(&fd);
+		sbx_close_fd(&fd);
 	}
-out:
-	close_fd(&pfd);
-	free(dir);
 	return (fd);
 }
 
@@ -321,6 +201,19 @@ out:
 	return (rv);
 }
 
+/*
+ * An O_PATH descriptor of name in our procfs in *fdp, or -1 there if this
+ * kernel has no such entry.
+ */
+static int
+proc_open(int procfd, const char *name, int *fdp, struct error *ep)
+{
+	if ((*fdp = openat(procfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1 && errno != ENOENT)
+		return (error_set(ep, EX_OSERR, errno, "open '%s'", name));
+	return (0);
+}
+
 static int
 setup_proc(int rootfd, struct error *ep)
 {
@@ -345,13 +238,10 @@ setup_proc(int rootfd, struct error *ep)
 		return (error_wrap(ep, "/proc"));
 	rv = -1;
 	for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
-		if ((fd = openat(procfd, masked[i], O_PATH | O_NOFOLLOW |
-		    O_CLOEXEC)) == -1) {
-			if (errno == ENOENT)
-				continue;
-			error_set(ep, EX_OSERR, errno, "open '%s'", masked[i]);
+		if (proc_open(procfd, masked[i], &fd, ep) == -1)
 			goto out;
-		}
+		if (fd == -1)
+			continue;
 		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
 			rv = mount_fd("tmpfs", fd, "tmpfs", safe | MS_RDONLY,
 			    "size=0,mode=555", "tmpfs over it", ep);
@@ -366,13 +256,10 @@ setup_proc(int rootfd, struct error *ep)
 		rv = -1;
 	}
 	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
-		if ((fd = openat(procfd, ro[i], O_PATH | O_NOFOLLOW |
-		    O_CLOEXEC)) == -1) {
-			if (errno == ENOENT)
-				continue;
-			error_set(ep, EX_OSERR, errno, "open '%s'", ro[i]);
+		if (proc_open(procfd, ro[i], &fd, ep) == -1)
 			goto out;
-		}
+		if (fd == -1)
+			continue;
 		rv = mount_fd(fdname(&src, fd), fd, NULL, MS_BIND | MS_REC,
 		    NULL, "bind", ep);
 		(void)close(fd);
@@ -393,7 +280,7 @@ setup_proc(int rootfd, struct error *ep)
 	}
 	rv = 0;
 out:
-	close_fd(&procfd);
+	sbx_close_fd(&procfd);
 	if (rv == -1)
 		error_wrap(ep, "/proc");
 	return (rv);
@@ -417,7 +304,11 @@ setup_dev(int rootfd, struct error *ep)
 
 	if ((fd = open_dir_beneath(rootfd, "dev", ep)) == -1)
 		return (error_wrap(ep, "/dev"));
-	rv = mount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NOEXEC,
+	/*
+	 * nodev: a node made here opens nothing.  The nodes bound below
+	 * are mounts of the host's devtmpfs, which open is checked against.
+	 */
+	rv = mount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    "mode=755,size=64k", "tmpfs", ep);
 	(void)close(fd);
 	if (rv == -1 || (devfd = reopen_check(rootfd, "dev", TMPFS_MAGIC,
@@ -474,7 +365,7 @@ setup_dev(int rootfd, struct error *ep)
 		}
 	rv = 0;
 out:
-	close_fd(&devfd);
+	sbx_close_fd(&devfd);
 	if (rv == -1)
 		error_wrap(ep, "/dev");
 	return (rv);
@@ -523,11 +414,26 @@ kept_flags(unsigned long st)
 	return (f);
 }
 
+/*
+ * Remount the bind mount at fd with flags added.  A bind remount must
+ * repeat the flags the mount has, or the kernel refuses it where they
+ * are locked.
+ */
+static int
+remount_bind(int fd, unsigned long flags, struct error *ep)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) == -1)
+		return (error_set(ep, EX_OSERR, errno, "statvfs"));
+	return (mount_fd(NULL, fd, NULL, MS_REMOUNT | MS_BIND | flags |
+	    kept_flags(sv.f_flag), NULL, "remount", ep));
+}
+
 static int
 setup_volume(int rootfd, const struct sbx_mount *m, struct error *ep)
 {
 	struct fdname src;
-	struct statvfs sv;
 	struct stat sst, tst;
 	int sfd = -1, tfd = -1, rv = -1;
 
@@ -549,7 +455,7 @@ setup_volume(int rootfd, const struct sbx_mount *m, struct error *ep)
 	if (tfd == -1 || mount_fd(fdname(&src, sfd), tfd, NULL,
 	    MS_BIND | MS_REC, NULL, "bind", ep) == -1)
 		goto out;
-	close_fd(&tfd);
+	sbx_close_fd(&tfd);
 	if ((tfd = os_open_beneath(rootfd, m->target, O_PATH, 0, ep)) == -1)
 		goto out;
 	if (fstat(tfd, &tst) == -1 || tst.st_dev != sst.st_dev ||
@@ -557,24 +463,14 @@ setup_volume(int rootfd, const struct sbx_mount *m, struct error *ep)
 		error_set(ep, EX_DATAERR, 0, "not where it was mounted");
 		goto out;
 	}
-	if (m->readonly) {
-		/*
-		 * A bind remount must repeat the flags the source mount has,
-		 * or the kernel refuses it where they are locked.
-		 */
-		if (fstatvfs(tfd, &sv) == -1) {
-			error_set(ep, EX_OSERR, errno, "statvfs");
-			goto out;
-		}
-		if (mount_fd(NULL, tfd, NULL, MS_REMOUNT | MS_BIND |
-		    MS_RDONLY | kept_flags(sv.f_flag), NULL, "read-only",
-		    ep) == -1)
-			goto out;
-	}
+	/* nodev always: the app may make nodes in a writable volume. */
+	if (remount_bind(tfd, MS_NODEV | (m->readonly ? MS_RDONLY : 0),
+	    ep) == -1)
+		goto out;
 	rv = 0;
 out:
-	close_fd(&tfd);
-	close_fd(&sfd);
+	sbx_close_fd(&tfd);
+	sbx_close_fd(&sfd);
 	if (rv == -1)
 		error_wrap(ep, "volume '%s' on '%s'", m->source, m->target);
 	return (rv);
@@ -583,16 +479,34 @@ out:
 static int
 setup_app(const struct sbx_app *app, struct error *ep)
 {
+	struct fdname src;
 	size_t i;
 	int rootfd = -1, rv = -1;
 
 	if (app->nlowerdirs > 0 && overlay_mount(app, ep) == -1)
 		goto out;
-	if ((rootfd = open(app->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1) {
+	if ((rootfd = open(app->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
 		error_set(ep, EX_NOINPUT, errno, "open '%s'", app->rootfs);
 		goto out;
 	}
+	/*
+	 * The root becomes a mount of its own: nodev, since a layer may
+	 * carry device nodes (img-unpack makes them) and a root app may
+	 * make them (CAP_MKNOD) with no device cgroup to stop it; and a
+	 * mount point, for the app's pivot_root(2) in sbx_exec_app().
+	 */
+	if (mount_fd(fdname(&src, rootfd), rootfd, NULL, MS_BIND | MS_REC,
+	    NULL, "bind", ep) == -1)
+		goto out;
+	sbx_close_fd(&rootfd);
+	if ((rootfd = open(app->rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		error_set(ep, EX_OSERR, errno, "open '%s'", app->rootfs);
+		goto out;
+	}
+	if (remount_bind(rootfd, MS_NODEV, ep) == -1)
+		goto out;
 	if (setup_proc(rootfd, ep) == -1 || setup_dev(rootfd, ep) == -1 ||
 	    setup_sys(rootfd, ep) == -1)
 		goto out;
@@ -601,7 +515,7 @@ setup_app(const struct sbx_app *app, struct error *ep)
 			goto out;
 	rv = 0;
 out:
-	close_fd(&rootfd);
+	sbx_close_fd(&rootfd);
 	if (rv == -1)
 		error_wrap(ep, "app '%s'", app->name);
 	return (rv);
@@ -697,48 +611,8 @@ child_setup(const struct sbx_pod *pod, int readyfd, int netfd,
 	rv = 0;
 out:
 	(void)umask(omask);
-	close_fd(&podfd);
+	sbx_close_fd(&podfd);
 	return (rv);
-}
-
-static int
-write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
-static int
-validate_pod(const struct sbx_pod *pod, struct error *ep)
-{
-	size_t i, len;
-
-	if (pod->uuid == NULL || pod->uuid[0] == '\0' ||
-	    strchr(pod->uuid, '/') != NULL || pod->uuid[0] == '.')
-		return (error_set(ep, EX_SOFTWARE, 0, "bad pod uuid"));
-	if (pod->dir == NULL || pod->dir[0] != '/')
-		return (error_set(ep, EX_SOFTWARE, 0,
-		    "pod directory must be absolute"));
-	len = strlen(pod->dir);
-	/* sbx_exec_app() finds each root inside the pod after pivot_root. */
-	for (i = 0; i < pod->napps; i++)
-		if (strncmp(pod->apps[i].rootfs, pod->dir, len) != 0 ||
-		    pod->apps[i].rootfs[len] != '/')
-			return (error_set(ep, EX_DATAERR, 0,
-			    "app '%s': root '%s' is not inside '%s'",
-			    pod->apps[i].name, pod->apps[i].rootfs, pod->dir));
-	return (0);
 }
 
 /* Wait for pid and describe how it ended. */
@@ -767,15 +641,13 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	char how[64];
 	int ready[2] = { -1, -1 }, report[2] = { -1, -1 };
 	int pidnsfd = -1, netfd = -1, nsflags;
-	ssize_t n;
-	size_t got;
 	pid_t pid = -1;
 	bool made = false;
 
 	if (geteuid() != 0)
 		return (error_set(ep, EX_NOPERM, EPERM,
 		    "a pod sandbox needs root"));
-	if (validate_pod(pod, ep) == -1)
+	if (sbx_validate_pod(pod, ep) == -1)
 		return (-1);
 	lim.memory = pod->memory;
 	lim.cpu_millis = pod->cpu_millis;
@@ -823,7 +695,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 			    EX_OSERR, errno, "new namespaces");
 		else
 			(void)child_setup(pod, ready[0], netfd, &e);
-		(void)write_full(report[1], &e, sizeof(e));
+		(void)sbx_write_full(report[1], &e, sizeof(e));
 		if (e.exit != 0)
 			_exit(e.exit);
 		(void)close(ready[0]);
@@ -841,25 +713,16 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		error_set(ep, EX_OSERR, errno, "fork");
 		goto fail;
 	}
-	close_fd(&ready[0]);
-	close_fd(&report[1]);
+	sbx_close_fd(&ready[0]);
+	sbx_close_fd(&report[1]);
 	if (cgroup_join(pod->uuid, pid, ep) == -1)
 		goto fail;
-	if (write_full(ready[1], "1", 1) == -1) {
+	if (sbx_write_full(ready[1], "1", 1) == -1) {
 		error_set(ep, EX_OSERR, errno, "start the supervisor");
 		goto fail;
 	}
-	close_fd(&ready[1]);
-	for (got = 0; got < sizeof(ce); got += (size_t)n) {
-		n = read(report[0], (char *)&ce + got, sizeof(ce) - got);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0)
-			break;
-	}
-	if (got < sizeof(ce)) {
+	sbx_close_fd(&ready[1]);
+	if (sbx_read_report(report[0], &ce) == -1) {
 		reap(pid, how, sizeof(how));
 		pid = -1;
 		error_set(ep, EX_OSERR, 0, "pod sandbox: the supervisor %s "
@@ -867,13 +730,12 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		goto fail;
 	}
 	if (ce.exit != 0) {
-		ce.msg[sizeof(ce.msg) - 1] = '\0';
 		*ep = ce;
 		goto fail;
 	}
-	close_fd(&report[0]);
-	close_fd(&pidnsfd);
-	close_fd(&netfd);
+	sbx_close_fd(&report[0]);
+	sbx_close_fd(&pidnsfd);
+	sbx_close_fd(&netfd);
 	return (pid);
 
 fail:
@@ -881,43 +743,18 @@ fail:
 		(void)kill(pid, SIGKILL);
 		reap(pid, how, sizeof(how));
 	}
-	close_fd(&ready[0]);
-	close_fd(&ready[1]);
-	close_fd(&report[0]);
-	close_fd(&report[1]);
-	close_fd(&pidnsfd);
-	close_fd(&netfd);
+	sbx_close_fd(&ready[0]);
+	sbx_close_fd(&ready[1]);
+	sbx_close_fd(&report[0]);
+	sbx_close_fd(&report[1]);
+	sbx_close_fd(&pidnsfd);
+	sbx_close_fd(&netfd);
 	if (made) {
 		struct error te = ERROR_INIT;
 
 		(void)cgroup_remove(pod->uuid, &te);
 	}
 	return (-1);
-}
-
-/* Report a failure of sbx_exec_app() on errfd and exit with code. */
-static _Noreturn void
-exec_fail(int errfd, int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (errfd >= 0)
-		(void)dprintf(errfd, "%d %s\n", code, msg);
-	_exit(code);
-}
-
-static _Noreturn void
-exec_fail_error(int errfd, const struct error *e)
-{
-	int code = e->exit != 0 ? e->exit : EX_SOFTWARE;
-
-	if (e->errnum != 0)
-		exec_fail(errfd, code, "%s: %s", e->msg, strerror(e->errnum));
-	exec_fail(errfd, code, "%s", e->msg);
 }
 
 /* The capabilities a container keeps by default (Docker's, runc's). */
@@ -1026,167 +863,74 @@ caps_bound(struct error *ep)
 	return (0);
 }
 
-static void
-set_rlimits(void)
-{
-	struct rlimit rl = { NOFILE_WANT, NOFILE_WANT };
-
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
-	    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	rl.rlim_cur = rl.rlim_max = 0;
-	(void)setrlimit(RLIMIT_CORE, &rl);
-}
-
-/* proc->env, plus HOME from the user's entry when it has none. */
-static char **
-make_env(char *const *env, const char *home)
-{
-	char **out;
-	size_t i, n = 0;
-	bool has_home = false;
-
-	for (n = 0; env != NULL && env[n] != NULL; n++)
-		if (strncmp(env[n], "HOME=", 5) == 0)
-			has_home = true;
-	out = xcalloc(n + 2, sizeof(*out));
-	for (i = 0; i < n; i++)
-		out[i] = env[i];
-	if (!has_home)
-		out[n] = xasprintf("HOME=%s", home);
-	return (out);
-}
-
-static _Noreturn void
-exec_path(char *const *argv, char **envp, int errfd)
-{
-	const char *path = DEFAULT_PATH, *p, *end;
-	char *file;
-	bool denied = false;
-	size_t i;
-	int err;
-
-	if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
-		exec_fail(errfd, 127, "exec: empty command");
-	if (strchr(argv[0], '/') != NULL) {
-		(void)execve(argv[0], argv, envp);
-		err = errno;
-		exec_fail(errfd, err == ENOENT || err == ENOTDIR ? 127 : 126,
-		    "exec '%s': %s", argv[0], strerror(err));
-	}
-	for (i = 0; envp[i] != NULL; i++)
-		if (strncmp(envp[i], "PATH=", 5) == 0) {
-			path = envp[i] + 5;
-			break;
-		}
-	for (p = path; ; p = end + 1) {
-		if ((end = strchr(p, ':')) == NULL)
-			end = p + strlen(p);
-		/* An empty element is the current directory, as in execvp. */
-		file = xasprintf("%.*s%s%s", (int)(end - p), p,
-		    end > p ? "/" : "", argv[0]);
-		(void)execve(file, argv, envp);
-		err = errno;
-		free(file);
-		switch (err) {
-		case EACCES:
-			denied = true;
-			/* FALLTHROUGH */
-		case ENOENT:
-		case ENOTDIR:
-		case ELOOP:
-		case ENAMETOOLONG:
-			break;
-		default:
-			exec_fail(errfd, 126, "exec '%s': %s", argv[0],
-			    strerror(err));
-		}
-		if (*end == '\0')
-			break;
-	}
-	if (denied)
-		exec_fail(errfd, 126, "exec '%s': %s", argv[0],
-		    strerror(EACCES));
-	exec_fail(errfd, 127, "exec '%s': %s", argv[0], strerror(ENOENT));
-}
-
 _Noreturn void
 sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
     int errfd)
 {
-	struct passwd_ids ids;
+	struct sbx_exec x;
 	struct error e = ERROR_INIT;
+	struct stat rst, cst;
 	const struct sbx_app *app;
-	const char *root, *cwd;
-	sigset_t none;
-	char **envp;
+	const char *root;
 	int rootfd;
 
-	if (errfd >= 0)
-		(void)fcntl(errfd, F_SETFD, FD_CLOEXEC);
-	if (proc->app >= pod->napps)
-		exec_fail(errfd, EX_SOFTWARE, "no app %zu in the pod",
-		    proc->app);
-	app = &pod->apps[proc->app];
+	app = sbx_exec_app_of(pod, proc, errfd);
 	/* After pivot_root the pod directory is "/". */
 	root = app->rootfs + strlen(pod->dir);
 	if (strncmp(app->rootfs, pod->dir, strlen(pod->dir)) != 0 ||
 	    *root != '/')
-		exec_fail(errfd, EX_SOFTWARE, "app '%s': root '%s' is not "
+		sbx_exec_fail(errfd, EX_SOFTWARE, "app '%s': root '%s' is not "
 		    "inside the pod", app->name, app->rootfs);
 	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		exec_fail(errfd, EX_OSERR, "open '%s': %s", root,
+		sbx_exec_fail(errfd, EX_OSERR, "open '%s': %s", root,
 		    strerror(errno));
-	if (passwd_resolve(rootfd, proc->user, proc->group, proc->supp_gids,
-	    proc->nsupp_gids, &ids, &e) == -1)
-		exec_fail_error(errfd, &e);
-	envp = make_env(proc->env, ids.home);
-	cwd = proc->cwd != NULL && proc->cwd[0] != '\0' ? proc->cwd : "/";
-	if (cwd[0] != '/')
-		exec_fail(errfd, EX_DATAERR, "working directory '%s' is not "
-		    "absolute", cwd);
-	/* Apps start with the usual umask, and cwd is made 0755 with it. */
-	(void)umask(022);
-	if (mkdir_beneath(rootfd, cwd, 0, &e) == -1) {
-		error_wrap(&e, "working directory '%s'", cwd);
-		exec_fail_error(errfd, &e);
-	}
-	if (fchdir(rootfd) == -1 || chroot(".") == -1)
-		exec_fail(errfd, EX_OSERR, "chroot '%s': %s", root,
+	sbx_exec_prepare(rootfd, proc, errfd, &x);
+	/*
+	 * A mount namespace of our own whose root is the app's root, the
+	 * pod directory detached: a chroot(2) alone is escaped by a root
+	 * app with CAP_SYS_CHROOT (chroot to a subdirectory, then "..")
+	 * into the pod directory, other apps' roots and upper directories
+	 * that the host later mounts by path.
+	 */
+	if (unshare(CLONE_NEWNS) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "new mount namespace: %s",
+		    strerror(errno));
+	/*
+	 * rootfd names the mount of the old namespace, which pivot_root
+	 * refuses: go by path, and check it is still the same directory.
+	 */
+	if (fstat(rootfd, &rst) == -1 || chdir(root) == -1 ||
+	    stat(".", &cst) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", root,
+		    strerror(errno));
+	if (rst.st_dev != cst.st_dev || rst.st_ino != cst.st_ino)
+		sbx_exec_fail(errfd, EX_DATAERR, "'%s' changed", root);
+	if (syscall(SYS_pivot_root, ".", ".") == -1 ||
+	    umount2(".", MNT_DETACH) == -1 || chdir("/") == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "pivot_root '%s': %s", root,
 		    strerror(errno));
 	(void)close(rootfd);
 	/* Inside the chroot, a symlinked cwd can only lead inside it. */
-	if (chdir(cwd) == -1)
-		exec_fail(errfd, EX_OSERR, "chdir '%s': %s", cwd,
+	if (chdir(x.cwd) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", x.cwd,
 		    strerror(errno));
-	set_rlimits();
+	sbx_exec_rlimits();
 	if (caps_bound(&e) == -1)
-		exec_fail_error(errfd, &e);
+		sbx_exec_fail_error(errfd, &e);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		exec_fail(errfd, EX_OSERR, "no_new_privs: %s", strerror(errno));
-	if (proc->tty && (setsid() == -1 || ioctl(0, TIOCSCTTY, 0) == -1))
-		exec_fail(errfd, EX_OSERR, "controlling terminal: %s",
+		sbx_exec_fail(errfd, EX_OSERR, "no_new_privs: %s",
 		    strerror(errno));
-	if (setgroups(ids.ngroups, ids.groups) == -1 ||
-	    setgid(ids.gid) == -1 || setuid(ids.uid) == -1)
-		exec_fail(errfd, EX_OSERR, "set user %lu group %lu: %s",
-		    (unsigned long)ids.uid, (unsigned long)ids.gid,
+	sbx_exec_tty(proc, errfd);
+	if (setgroups(x.ids.ngroups, x.ids.groups) == -1 ||
+	    setgid(x.ids.gid) == -1 || setuid(x.ids.uid) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "set user %lu group %lu: %s",
+		    (unsigned long)x.ids.uid, (unsigned long)x.ids.gid,
 		    strerror(errno));
 	/* setuid() to non-root cleared the rest; clear inheritable too. */
-	if (caps_set(ids.uid == 0, &e) == -1)
-		exec_fail_error(errfd, &e);
-	/* The CVE-2024-21626 class: nothing of ours reaches the app. */
-	if (errfd > 3)
-		(void)close_range(3, (unsigned int)errfd - 1, 0);
-	if (errfd >= 3)
-		(void)close_range((unsigned int)errfd + 1, ~0U, 0);
-	else
-		(void)close_range(3, ~0U, 0);
-	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	exec_path(proc->argv, envp, errfd);
+	if (caps_set(x.ids.uid == 0, &e) == -1)
+		sbx_exec_fail_error(errfd, &e);
+	sbx_exec_close_fds(errfd);
+	sbx_exec_run(proc->argv, x.envp, errfd);
 }
 
 int
@@ -1268,8 +1012,8 @@ sbx_enter(const struct sbx_pod *pod, pid_t pid, struct error *ep)
 	rv = 0;
 out:
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		close_fd(&fds[i]);
-	close_fd(&procfd);
+		sbx_close_fd(&fds[i]);
+	sbx_close_fd(&procfd);
 	return (rv);
 }
 
