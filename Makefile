@@ -20,6 +20,7 @@ COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
 	common/digest.o common/dockercfg.o common/driver.o \
 	common/driver_build.o common/driver_dir.o common/driver_overlay.o \
 	common/driver_zfs.o common/error.o common/fsutil.o common/http.o \
+	common/image.o \
 	common/jailspec.o common/jsonx.o common/layer.o common/log.o \
 	common/manifest.o common/num.o common/passwd.o common/pod.o \
 	common/podspec.o common/progress.o common/ref.o common/registry.o \

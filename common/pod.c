@@ -138,6 +138,11 @@ pod_root_open(int rootfd, bool create, struct error *ep)
 	    O_CLOEXEC)) == -1)
 		return (error_set(ep, errno == ENOENT ? EX_NOINPUT :
 		    create ? EX_CANTCREAT : EX_OSERR, errno, "open 'pods'"));
+	/* The one gate to every pod's files (see pod.h): keep it shut. */
+	if (create && fchmod(fd, 0700) == -1) {
+		(void)close(fd);
+		return (error_set(ep, EX_CANTCREAT, errno, "chmod 'pods'"));
+	}
 	return (fd);
 }
 
@@ -186,6 +191,9 @@ pod_state_release(struct pod_state *s)
 		for (k = 0; k < s->apps[i].nlowerdirs; k++)
 			free(s->apps[i].lowerdirs[k]);
 		free(s->apps[i].lowerdirs);
+		for (k = 0; k < s->apps[i].ndevfs_rules; k++)
+			free(s->apps[i].devfs_rules[k]);
+		free(s->apps[i].devfs_rules);
 	}
 	free(s->apps);
 	free(s->volumes);
@@ -281,7 +289,8 @@ app_from_json(const json_t *o, size_t idx, struct pod_app_state *a,
 	    get_str(o, where, "upper", false, a->upper, sizeof(a->upper),
 	    ep) == -1 ||
 	    get_str(o, where, "work", false, a->work, sizeof(a->work),
-	    ep) == -1)
+	    ep) == -1 ||
+	    get_str(o, where, "os", false, a->os, sizeof(a->os), ep) == -1)
 		return (-1);
 	if (!podspec_name_valid(a->name))
 		return (error_set(ep, EX_DATAERR, 0, "%s.name: '%s' is not an "
@@ -304,6 +313,25 @@ app_from_json(const json_t *o, size_t idx, struct pod_app_state *a,
 				    "%s.lowerdirs[%zu]: not an absolute path",
 				    where, i));
 			a->lowerdirs[a->nlowerdirs++] =
+			    xstrdup(json_string_value(v));
+		}
+	}
+	if ((lo = jsonx_array(o, "devfs_rules", &bad, ep)) == NULL && bad)
+		return (error_wrap(ep, "%s", where));
+	if (lo != NULL) {
+		if (json_array_size(lo) > POD_LIST_MAX)
+			return (error_set(ep, EX_DATAERR, 0, "%s.devfs_rules: "
+			    "too many", where));
+		a->devfs_rules = xcalloc(json_array_size(lo) + 1,
+		    sizeof(*a->devfs_rules));
+		/* The grammar is jailspec's, checked where rules are used. */
+		json_array_foreach(lo, i, v) {
+			if (!json_is_string(v) ||
+			    json_string_value(v)[0] == '\0')
+				return (error_set(ep, EX_DATAERR, 0,
+				    "%s.devfs_rules[%zu]: not a rule", where,
+				    i));
+			a->devfs_rules[a->ndevfs_rules++] =
 			    xstrdup(json_string_value(v));
 		}
 	}
@@ -496,6 +524,14 @@ state_to_json(const struct pod_state *s)
 				    json_string(a->lowerdirs[k]));
 			(void)json_object_set_new(ao, "lowerdirs", lo);
 		}
+		set_str(ao, "os", a->os);
+		if (a->ndevfs_rules > 0) {
+			lo = json_array();
+			for (k = 0; k < a->ndevfs_rules; k++)
+				(void)json_array_append_new(lo,
+				    json_string(a->devfs_rules[k]));
+			(void)json_object_set_new(ao, "devfs_rules", lo);
+		}
 		if (a->has_status)
 			(void)json_object_set_new(ao, "status",
 			    json_integer(a->status));
@@ -518,25 +554,34 @@ state_to_json(const struct pod_state *s)
 }
 
 int
-pod_state_write(int poddirfd, const struct pod_state *s, struct error *ep)
+pod_write_json(int poddirfd, const char *name, const json_t *o,
+    struct error *ep)
 {
-	json_t *o;
 	char *buf;
 	size_t len;
 	int rv;
 
-	o = state_to_json(s);
-	buf = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2));
-	json_decref(o);
-	if (buf == NULL)
+	if ((buf = json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2))) == NULL)
 		return (error_set(ep, EX_SOFTWARE, 0, "%s: cannot encode",
-		    STATE_NAME));
+		    name));
 	len = strlen(buf);
 	buf = xrealloc(buf, len + 2);
 	buf[len++] = '\n';
 	buf[len] = '\0';
-	rv = file_write_atomic(poddirfd, STATE_NAME, buf, len, 0644, ep);
+	rv = file_write_atomic(poddirfd, name, buf, len, 0644, ep);
 	free(buf);
+	return (rv);
+}
+
+int
+pod_state_write(int poddirfd, const struct pod_state *s, struct error *ep)
+{
+	json_t *o;
+	int rv;
+
+	o = state_to_json(s);
+	rv = pod_write_json(poddirfd, STATE_NAME, o, ep);
+	json_decref(o);
 	if (rv == -1)
 		return (error_wrap(ep, "%s", STATE_NAME));
 	return (0);

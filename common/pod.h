@@ -32,8 +32,12 @@
  *		"upper": ".../apps/web/upper", "work": ".../apps/web/work",
  *		"lowerdirs": [ "/ROOT/layers/overlay/<hex>/diff", ... ],
  *						overlay, top first
+ *		"os": "freebsd",		the image config's os
+ *		"devfs_rules": [ "path 'bpf' unhide", ... ],
+ *						the image's io.berth.devfs.N
  *		"status": 0,			exit status, once it exited
- *		"pid": 0 } ],			while running, host view
+ *		"pid": 0 } ],			while running, as the
+ *						supervisor sees it
  *	  "volumes": [ { "name": "data",
  *		"path": "/ROOT/pods/<uuid>/volumes/data" or a host path,
  *		"dataset": "pool/berth/pods/<uuid>/vol-data",	zfs
@@ -42,6 +46,14 @@
  * Readers refuse unknown phases and drivers, strings too long for struct
  * pod_state, and relative paths (EX_DATAERR); unknown keys are ignored, so
  * that later versions may add some.
+ *
+ * Modes: pods/ is 0700 (pod_root_open() with create sets it), and is the
+ * one gate: below it, directories are 0755 (logs/ 0750) and files 0644,
+ * so that nothing needs changing when a reader is let in.  Unprivileged
+ * host users must never reach a pod: a dir-driver root holds the image's
+ * setuid binaries and an image's volume modes may be 0777.  mds, which
+ * runs unprivileged, will be let in by group (pods/ 0710 and a group of
+ * its own) when it exists; it only needs pod.json and state.json.
  *
  * A pod being created lives in pods/.tmp-<uuid> and is renamed to
  * pods/<uuid> once complete, so a pod that exists is whole; zfs clones of
@@ -57,6 +69,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "common/digest.h"
 #include "common/driver.h"
@@ -100,9 +114,15 @@ struct pod_app_state {
 	char		 work[PATH_MAX];	/* overlay */
 	char		**lowerdirs;		/* overlay, top first */
 	size_t		 nlowerdirs;
+	/* From the image config, for the sandbox. */
+	char		 os[16];		/* "linux", "freebsd", or "" */
+	char		**devfs_rules;		/* io.berth.devfs.0, .1, ... */
+	size_t		 ndevfs_rules;
 	bool		 has_status;
 	int		 status;		/* exit status, 126/127/128+N */
-	pid_t		 pid;			/* while running, host view; 0 */
+	/* While running: as the supervisor sees it (Linux: in the pod's
+	 * PID namespace); 0 otherwise. */
+	pid_t		 pid;
 };
 
 struct pod_volume_state {
@@ -136,6 +156,13 @@ int	pod_state_read(int, struct pod_state *, struct error *);
 
 /* Write state.json atomically (temporary file, fsync, rename). */
 int	pod_state_write(int, const struct pod_state *, struct error *);
+
+/*
+ * Write o as the file name of the pod directory poddirfd (pod.json,
+ * config.json): indented, keys sorted, a final newline, mode 0644,
+ * atomically as pod_state_write().  EX_SOFTWARE if o cannot be encoded.
+ */
+int	pod_write_json(int, const char *, const json_t *, struct error *);
 
 void	pod_state_release(struct pod_state *);
 

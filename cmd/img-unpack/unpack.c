@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * img-unpack's work: find the image in the store (a reference normalised
- * as img-pull normalises it, or a manifest digest), read its manifest and
- * config, compute the chain id of every layer, choose the storage driver,
- * and materialise each missing chain bottom-up by streaming its blob from
- * the store through layer_apply().
+ * img-unpack's work: find the image in the store (common/image.h: a
+ * reference or a manifest digest, its manifest, config and the chain id of
+ * every layer), choose the storage driver, and materialise each missing
+ * chain bottom-up by streaming its blob from the store through
+ * layer_apply().
  */
 #include <sys/types.h>
 
@@ -22,32 +22,24 @@
 #include <jansson.h>
 
 #include "common/decomp.h"
-#include "common/digest.h"
 #include "common/driver.h"
 #include "common/error.h"
+#include "common/image.h"
 #include "common/layer.h"
 #include "common/log.h"
 #include "common/manifest.h"
 #include "common/progress.h"
-#include "common/ref.h"
 #include "common/store.h"
 #include "common/xalloc.h"
 #include "img-unpack.h"
 
-/* Largest image config we read. */
-#define	CONFIG_MAX	(16 * 1024 * 1024)
 /* Most layers applied at once. */
 #define	MAX_THREADS	8
 
 struct unpack {
 	const struct unpack_opts *o;
 	struct store		 st;
-	char			 name[640];	/* what the user named */
-	char			 digest[DIGEST_MAX];	/* image manifest */
-	struct manifest		 m;
-	char			**diffids;
-	size_t			 ndiffids;
-	char			(*chains)[DIGEST_MAX];
+	struct image		 img;
 	enum driver_kind	 kind;
 	char			 dataset[DRIVER_DATASET_MAX];
 	bool			 write_conf;	/* the root has no berth.conf */
@@ -55,132 +47,6 @@ struct unpack {
 	char			 path[PATH_MAX];	/* where to read it */
 	bool			 has_path;
 };
-
-/* Find the manifest digest (and the media type the index says) of image. */
-static int
-resolve(struct unpack *u, const char *image, char *mt, size_t mtlen,
-    struct error *ep)
-{
-	struct store_entry ent;
-	struct ref r;
-	char name[sizeof(u->name)];
-
-	mt[0] = '\0';
-	/* A digest alone names a manifest (img-pull's output). */
-	if (strncmp(image, "sha256:", 7) == 0 ||
-	    strncmp(image, "sha512:", 7) == 0) {
-		if (digest_validate(image, NULL, ep) == -1)
-			return (error_wrap(ep, "image"));
-		(void)snprintf(u->name, sizeof(u->name), "%s", image);
-		if (!store_blob_exists(&u->st, image, -1))
-			return (error_set(ep, EX_NOINPUT, 0, "image '%s' is "
-			    "not in the store '%s'", image, u->st.root));
-		(void)snprintf(u->digest, sizeof(u->digest), "%s", image);
-		return (0);
-	}
-	if (ref_parse(image, &r, ep) == -1)
-		return (-1);
-	if (ref_format(&r, name, sizeof(name)) == -1)
-		return (error_set(ep, EX_USAGE, 0, "'%s': reference too long",
-		    image));
-	(void)snprintf(u->name, sizeof(u->name), "%s", name);
-	if (store_index_get(&u->st, name, &ent, ep) == 0) {
-		(void)snprintf(u->digest, sizeof(u->digest), "%s", ent.digest);
-		(void)snprintf(mt, mtlen, "%s", ent.media_type);
-		return (0);
-	}
-	if (ep->exit != EX_NOINPUT)
-		return (-1);
-	error_clear(ep);
-	/* name@digest that was pulled by tag: the digest still says it. */
-	if (r.digest[0] != '\0' && store_blob_exists(&u->st, r.digest, -1)) {
-		(void)snprintf(u->digest, sizeof(u->digest), "%s", r.digest);
-		return (0);
-	}
-	return (error_set(ep, EX_NOINPUT, 0, "image '%s' is not in the store "
-	    "'%s'", name, u->st.root));
-}
-
-static int
-read_manifest(struct unpack *u, const char *digest, const char *mt,
-    struct manifest *m, struct error *ep)
-{
-	char *buf = NULL;
-	size_t len;
-	int rv;
-
-	if (store_blob_read(&u->st, digest, MANIFEST_MAX, &buf, &len,
-	    ep) == -1)
-		return (error_wrap(ep, "manifest of '%s'", u->name));
-	rv = manifest_parse(buf, len, mt != NULL && *mt != '\0' ? mt : NULL, m,
-	    ep);
-	free(buf);
-	if (rv == -1)
-		return (error_wrap(ep, "manifest '%s'", digest));
-	return (0);
-}
-
-/* The image manifest, through an index for this host if need be. */
-static int
-load_image(struct unpack *u, const char *mt, struct error *ep)
-{
-	struct manifest top;
-	struct platform want;
-	const struct descriptor *sel;
-	char *buf = NULL;
-	size_t len;
-	int rv = -1;
-
-	(void)memset(&top, 0, sizeof(top));
-	if (read_manifest(u, u->digest, mt, &top, ep) == -1)
-		return (-1);
-	if (top.kind == MANIFEST_INDEX) {
-		platform_host(&want);
-		if (manifest_select(&top, &want, &sel, ep) == -1) {
-			error_wrap(ep, "'%s'", u->name);
-			goto out;
-		}
-		(void)snprintf(u->digest, sizeof(u->digest), "%s",
-		    sel->digest);
-		if (read_manifest(u, sel->digest, sel->media_type, &u->m,
-		    ep) == -1)
-			goto out;
-		if (u->m.kind != MANIFEST_IMAGE) {
-			error_set(ep, EX_DATAERR, 0, "'%s': index entry %s is "
-			    "not an image manifest", u->name, sel->digest);
-			goto out;
-		}
-	} else {
-		u->m = top;
-		(void)memset(&top, 0, sizeof(top));
-	}
-	if (store_blob_read(&u->st, u->m.config.digest, CONFIG_MAX, &buf, &len,
-	    ep) == -1) {
-		error_wrap(ep, "config of '%s'", u->name);
-		goto out;
-	}
-	if (config_parse_diffids(buf, len, &u->diffids, &u->ndiffids, NULL,
-	    ep) == -1) {
-		error_wrap(ep, "config '%s'", u->m.config.digest);
-		goto out;
-	}
-	if (u->ndiffids != u->m.nlayers) {
-		error_set(ep, EX_DATAERR, 0, "config '%s': %zu diff_ids for "
-		    "%zu layers", u->m.config.digest, u->ndiffids,
-		    u->m.nlayers);
-		goto out;
-	}
-	if (u->m.nlayers == 0) {
-		error_set(ep, EX_DATAERR, 0, "image '%s' has no layers",
-		    u->name);
-		goto out;
-	}
-	rv = 0;
-out:
-	free(buf);
-	manifest_release(&top);
-	return (rv);
-}
 
 /* -d, else --zfs-dataset, else berth.conf, else what the root is on. */
 static int
@@ -245,7 +111,7 @@ write_conf(struct unpack *u, struct error *ep)
 static int
 unpack_one(struct unpack *u, size_t i, struct error *ep)
 {
-	const struct descriptor *d = &u->m.layers[i];
+	const struct descriptor *d = &u->img.m.layers[i];
 	struct driver_layer l;
 	struct layer_opts lo;
 	struct layer_stats st;
@@ -253,17 +119,17 @@ unpack_one(struct unpack *u, size_t i, struct error *ep)
 	int64_t t0;
 	int fd, r;
 
-	if ((r = driver_exists(u->drv, u->chains[i], ep)) == -1)
+	if ((r = driver_exists(u->drv, u->img.chains[i], ep)) == -1)
 		return (-1);
 	if (r == 1) {
 		log_info("layer %zu/%zu %s: unpacked already", i + 1,
-		    u->m.nlayers, u->chains[i]);
+		    u->img.m.nlayers, u->img.chains[i]);
 		return (0);
 	}
 	(void)memset(&l, 0, sizeof(l));
-	l.chainid = u->chains[i];
-	l.parent = i > 0 ? u->chains[i - 1] : NULL;
-	l.diffid = u->diffids[i];
+	l.chainid = u->img.chains[i];
+	l.parent = i > 0 ? u->img.chains[i - 1] : NULL;
+	l.diffid = u->img.diffids[i];
 	l.digest = d->digest;
 	l.comp = mediatype_layer_compression(d->media_type);
 	if (l.comp == LAYER_UNKNOWN)
@@ -271,22 +137,22 @@ unpack_one(struct unpack *u, size_t i, struct error *ep)
 		    "'%s' is not a layer", d->digest, d->media_type));
 	if ((fd = store_blob_open(&u->st, d->digest, ep)) == -1)
 		return (error_wrap(ep, "layer %zu of '%s' (pull it again)",
-		    i + 1, u->name));
+		    i + 1, u->img.name));
 	l.blobfd = fd;
 	layer_opts_init(&lo);
 	t0 = progress_now_ms();
 	r = driver_create(u->drv, &l, &lo, &st, ep);
 	(void)close(fd);
 	if (r == -1)
-		return (error_wrap(ep, "unpack '%s'", u->name));
+		return (error_wrap(ep, "unpack '%s'", u->img.name));
 	if (r == 0)
 		log_info("layer %zu/%zu %s: unpacked meanwhile by another "
-		    "process", i + 1, u->m.nlayers, u->chains[i]);
+		    "process", i + 1, u->img.m.nlayers, u->img.chains[i]);
 	else {
 		progress_fmt_bytes((int64_t)st.uncompressed, size,
 		    sizeof(size));
 		log_info("layer %zu/%zu %s: %s, %llu entries in %lld ms",
-		    i + 1, u->m.nlayers, u->chains[i], size,
+		    i + 1, u->img.m.nlayers, u->img.chains[i], size,
 		    (unsigned long long)st.entries,
 		    (long long)(progress_now_ms() - t0));
 	}
@@ -310,7 +176,7 @@ pool_worker(void *arg)
 	size_t i;
 	bool stop;
 
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->u->m.nlayers) {
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->u->img.m.nlayers) {
 		(void)pthread_mutex_lock(&p->mu);
 		stop = p->failed;
 		(void)pthread_mutex_unlock(&p->mu);
@@ -367,12 +233,6 @@ apply_layers(struct unpack *u, struct error *ep)
 	size_t i;
 	int n;
 
-	u->chains = xcalloc(u->m.nlayers, sizeof(*u->chains));
-	for (i = 0; i < u->m.nlayers; i++)
-		if (driver_chain_id(i > 0 ? u->chains[i - 1] : NULL,
-		    u->diffids[i], u->chains[i], ep) == -1)
-			return (error_wrap(ep, "config '%s': layer %zu",
-			    u->m.config.digest, i + 1));
 	log_info("gzip inflate: %s", decomp_have_isal() ? "isa-l" : "zlib");
 	/*
 	 * Overlay chains hold only their own diff: apply the layers side by
@@ -380,11 +240,11 @@ apply_layers(struct unpack *u, struct error *ep)
 	 */
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	n = ncpu < 1 ? 1 : ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
-	if ((size_t)n > u->m.nlayers)
-		n = (int)u->m.nlayers;
+	if ((size_t)n > u->img.m.nlayers)
+		n = (int)u->img.m.nlayers;
 	if (driver_independent(u->drv) && n > 1)
 		return (unpack_parallel(u, n, ep));
-	for (i = 0; i < u->m.nlayers; i++)
+	for (i = 0; i < u->img.m.nlayers; i++)
 		if (unpack_one(u, i, ep) == -1)
 			return (-1);
 	return (0);
@@ -393,7 +253,7 @@ apply_layers(struct unpack *u, struct error *ep)
 static int
 print_result(struct unpack *u, struct error *ep)
 {
-	const char *top = u->chains[u->m.nlayers - 1];
+	const char *top = u->img.chains[u->img.m.nlayers - 1];
 	json_t *o, *layers, *lower;
 	char snap[DRIVER_DATASET_MAX + 96], path[PATH_MAX], *s;
 	size_t i;
@@ -404,12 +264,12 @@ print_result(struct unpack *u, struct error *ep)
 		return (0);
 	}
 	layers = json_array();
-	for (i = 0; i < u->m.nlayers; i++)
+	for (i = 0; i < u->img.m.nlayers; i++)
 		(void)json_array_append_new(layers,
-		    json_string(u->chains[i]));
+		    json_string(u->img.chains[i]));
 	o = json_pack("{s:s, s:s, s:o, s:s}", "rootfs", top,
 	    "driver", driver_kind_name(u->kind), "layers", layers,
-	    "manifest", u->digest);
+	    "manifest", u->img.digest);
 	if (o == NULL)
 		return (error_set(ep, EX_SOFTWARE, 0, "cannot build JSON"));
 	if (u->has_path)
@@ -424,8 +284,8 @@ print_result(struct unpack *u, struct error *ep)
 	}
 	if (u->kind == DRIVER_OVERLAY) {
 		lower = json_array();
-		for (i = u->m.nlayers; i > 0; i--) {
-			if (driver_path(u->drv, u->chains[i - 1], path,
+		for (i = u->img.m.nlayers; i > 0; i--) {
+			if (driver_path(u->drv, u->img.chains[i - 1], path,
 			    sizeof(path), ep) == -1) {
 				json_decref(lower);
 				json_decref(o);
@@ -452,11 +312,11 @@ static int
 find_path(struct unpack *u, struct error *ep)
 {
 	const char **top;
-	size_t i, n = u->m.nlayers;
+	size_t i, n = u->img.m.nlayers;
 	int rv;
 
 	if (u->kind != DRIVER_OVERLAY) {
-		if (driver_path(u->drv, u->chains[n - 1], u->path,
+		if (driver_path(u->drv, u->img.chains[n - 1], u->path,
 		    sizeof(u->path), ep) == -1)
 			return (-1);
 		u->has_path = true;
@@ -466,7 +326,7 @@ find_path(struct unpack *u, struct error *ep)
 		return (0);
 	top = xcalloc(n, sizeof(*top));
 	for (i = 0; i < n; i++)
-		top[i] = u->chains[n - 1 - i];
+		top[i] = u->img.chains[n - 1 - i];
 	rv = driver_mount(u->drv, top, n, u->path, sizeof(u->path), ep);
 	free(top);
 	if (rv == -1)
@@ -480,15 +340,13 @@ unpack_image(const struct unpack_opts *o, const char *image,
     struct error *ep)
 {
 	struct unpack u;
-	char mt[128];
 	int r, rv = -1;
 
 	(void)memset(&u, 0, sizeof(u));
 	u.o = o;
 	if (store_open(&u.st, store_root_choose(o->root), false, ep) == -1)
 		return (-1);
-	if (resolve(&u, image, mt, sizeof(mt), ep) == -1 ||
-	    load_image(&u, mt, ep) == -1 ||
+	if (image_open(&u.st, image, &u.img, ep) == -1 ||
 	    choose_driver(&u, ep) == -1)
 		goto out;
 	if (driver_open(u.st.root, u.kind, u.dataset, &u.drv, ep) == -1 ||
@@ -503,9 +361,7 @@ unpack_image(const struct unpack_opts *o, const char *image,
 	rv = print_result(&u, ep);
 out:
 	driver_close(u.drv);
-	free(u.chains);
-	manifest_free_strv(u.diffids, u.ndiffids);
-	manifest_release(&u.m);
+	image_close(&u.img);
 	store_close(&u.st);
 	return (rv);
 }

@@ -35,10 +35,10 @@
 #include "common/driver.h"
 #include "common/error.h"
 #include "common/fsutil.h"
+#include "common/image.h"
 #include "common/jailspec.h"
 #include "common/jsonx.h"
 #include "common/log.h"
-#include "common/manifest.h"
 #include "common/platform.h"
 #include "common/platform_driver.h"
 #include "common/pod.h"
@@ -49,7 +49,6 @@
 #include "common/xalloc.h"
 #include "pod-render.h"
 
-#define	CONFIG_MAX	(16 * 1024 * 1024)
 #define	PODFILE_MAX	(4 * 1024 * 1024)
 #define	UNPACK_OUT_MAX	(1024 * 1024)
 #define	TMP_PREFIX	".tmp-"
@@ -58,9 +57,8 @@
 /* An app's image, as the store has it. */
 struct app_img {
 	bool			 found;
-	char			 name[640];	/* normalised reference */
-	char			 digest[DIGEST_MAX];	/* image manifest */
-	char			 chain[DIGEST_MAX];	/* top chain id */
+	struct image		 img;
+	const char		*chain;		/* top chain id, in img */
 	bool			 has_cfg;
 	struct image_config	 cfg;
 };
@@ -118,108 +116,61 @@ items_add(struct items *it, const char *fmt, ...)
 
 /* ------------------------------------------------------------ images */
 
-static int
-read_manifest(struct render *r, const char *digest, const char *mt,
-    struct manifest *m, struct error *ep)
+static void
+app_img_release(struct app_img *ai)
 {
-	char *buf = NULL;
-	size_t len;
-	int rv;
+	image_close(&ai->img);
+	if (ai->has_cfg)
+		imgcfg_release(&ai->cfg);
+	ai->has_cfg = false;
+}
 
-	if (store_blob_read(&r->st, digest, MANIFEST_MAX, &buf, &len,
+/* Load the image ai->img resolves to, and its config. */
+static int
+load_resolved(struct render *r, struct app_img *ai, struct error *ep)
+{
+	if (image_load(&r->st, &ai->img, ep) == -1)
+		return (-1);
+	if (imgcfg_parse(ai->img.config, ai->img.configlen, &ai->cfg,
 	    ep) == -1)
-		return (error_wrap(ep, "manifest '%s'", digest));
-	rv = manifest_parse(buf, len, mt != NULL && *mt != '\0' ? mt : NULL, m,
-	    ep);
-	free(buf);
-	if (rv == -1)
-		return (error_wrap(ep, "manifest '%s'", digest));
+		return (error_wrap(ep, "config '%s' of image '%s'",
+		    ai->img.m.config.digest, ai->img.name));
+	ai->has_cfg = true;
+	/* pod_app_state.os holds it; no real os name comes near. */
+	if (ai->cfg.os != NULL && strlen(ai->cfg.os) >=
+	    sizeof(((struct pod_app_state *)NULL)->os))
+		return (error_set(ep, EX_DATAERR, 0, "config '%s' of image "
+		    "'%s': os '%.32s...' too long", ai->img.m.config.digest,
+		    ai->img.name, ai->cfg.os));
+	ai->chain = ai->img.chains[ai->img.m.nlayers - 1];
+	ai->found = true;
 	return (0);
 }
 
 /*
- * Load the image whose manifest (or index, then this host's manifest) is
- * digest: its config and its top chain id into ai.
+ * Load into ai (zeroed) the image named name whose manifest or index is
+ * digest (mt: its media type, or NULL): the image (common/image.h) and its
+ * config as podspec reads it.
  */
 static int
-load_image(struct render *r, const char *digest, const char *mt,
-    struct app_img *ai, struct error *ep)
+load_image(struct render *r, const char *name, const char *digest,
+    const char *mt, struct app_img *ai, struct error *ep)
 {
-	struct manifest top, m;
-	struct platform want;
-	const struct descriptor *sel;
-	char **diffids = NULL, *buf = NULL;
-	size_t ndiffids = 0, len, i;
-	int rv = -1;
-
-	(void)memset(&top, 0, sizeof(top));
-	(void)memset(&m, 0, sizeof(m));
-	if (read_manifest(r, digest, mt, &top, ep) == -1)
-		return (-1);
-	(void)snprintf(ai->digest, sizeof(ai->digest), "%s", digest);
-	if (top.kind == MANIFEST_INDEX) {
-		platform_host(&want);
-		if (manifest_select(&top, &want, &sel, ep) == -1) {
-			error_wrap(ep, "image '%s'", ai->name);
-			goto out;
-		}
-		(void)snprintf(ai->digest, sizeof(ai->digest), "%s",
-		    sel->digest);
-		if (read_manifest(r, sel->digest, sel->media_type, &m,
-		    ep) == -1)
-			goto out;
-		if (m.kind != MANIFEST_IMAGE) {
-			error_set(ep, EX_DATAERR, 0, "image '%s': index entry "
-			    "%s is not an image manifest", ai->name,
-			    sel->digest);
-			goto out;
-		}
-	} else {
-		m = top;
-		(void)memset(&top, 0, sizeof(top));
-	}
-	if (store_blob_read(&r->st, m.config.digest, CONFIG_MAX, &buf, &len,
-	    ep) == -1) {
-		error_wrap(ep, "config of image '%s'", ai->name);
-		goto out;
-	}
-	if (imgcfg_parse(buf, len, &ai->cfg, ep) == -1) {
-		error_wrap(ep, "config '%s' of image '%s'", m.config.digest,
-		    ai->name);
-		goto out;
-	}
-	ai->has_cfg = true;
-	if (config_parse_diffids(buf, len, &diffids, &ndiffids, NULL,
-	    ep) == -1) {
-		error_wrap(ep, "config '%s'", m.config.digest);
-		goto out;
-	}
-	if (ndiffids != m.nlayers || ndiffids == 0) {
-		error_set(ep, EX_DATAERR, 0, "image '%s': %zu diff_ids for %zu "
-		    "layers", ai->name, ndiffids, m.nlayers);
-		goto out;
-	}
-	for (i = 0; i < ndiffids; i++)
-		if (driver_chain_id(i > 0 ? ai->chain : NULL, diffids[i],
-		    ai->chain, ep) == -1) {
-			error_wrap(ep, "image '%s': layer %zu", ai->name,
-			    i + 1);
-			goto out;
-		}
-	ai->found = true;
-	rv = 0;
-out:
-	free(buf);
-	manifest_free_strv(diffids, ndiffids);
-	manifest_release(&top);
-	manifest_release(&m);
-	return (rv);
+	(void)memset(ai, 0, sizeof(*ai));
+	(void)snprintf(ai->img.name, sizeof(ai->img.name), "%s", name);
+	(void)snprintf(ai->img.digest, sizeof(ai->img.digest), "%s", digest);
+	(void)snprintf(ai->img.media_type, sizeof(ai->img.media_type), "%s",
+	    mt != NULL ? mt : "");
+	return (load_resolved(r, ai, ep));
 }
 
 /*
  * The image a bare digest names: a manifest or index in the store, else
  * the image of the index whose top chain id it is (img-unpack prints
- * that).  Its name comes from the index.  1 if not found.
+ * that).  Its name comes from the index.  A chain id names layers, not a
+ * config: if images with different configs share that top chain, which
+ * one was meant cannot be known (EX_USAGE naming two of them).  1 if not
+ * found.
  */
 static int
 find_by_digest(struct render *r, const char *digest, struct app_img *ai,
@@ -233,34 +184,40 @@ find_by_digest(struct render *r, const char *digest, struct app_img *ai,
 
 	if (store_index_list(&r->st, &ents, &n, ep) == -1)
 		return (-1);
-	for (i = 0; i < n && rv == 1; i++) {
-		(void)memset(&probe, 0, sizeof(probe));
-		(void)snprintf(probe.name, sizeof(probe.name), "%s",
-		    ents[i].ref);
-		if (blob && strcmp(ents[i].digest, digest) != 0) {
-			imgcfg_release(&probe.cfg);
+	for (i = 0; i < n && rv != -1 && !(blob && rv == 0); i++) {
+		if (blob && strcmp(ents[i].digest, digest) != 0)
 			continue;
-		}
 		/* Entries that do not load are not what we look for. */
-		if (load_image(r, ents[i].digest, ents[i].media_type, &probe,
-		    ep) == -1) {
+		if (load_image(r, ents[i].ref, ents[i].digest,
+		    ents[i].media_type, &probe, ep) == -1) {
 			error_clear(ep);
-			if (probe.has_cfg)
-				imgcfg_release(&probe.cfg);
+			app_img_release(&probe);
 			continue;
 		}
-		if (blob || strcmp(probe.chain, digest) == 0 ||
-		    strcmp(probe.digest, digest) == 0) {
+		if (!blob && strcmp(probe.chain, digest) != 0 &&
+		    strcmp(probe.img.digest, digest) != 0) {
+			app_img_release(&probe);
+			continue;
+		}
+		if (rv == 1) {
 			*ai = probe;
 			rv = 0;
-		} else
-			imgcfg_release(&probe.cfg);
+			continue;
+		}
+		/* A second image on the same top chain. */
+		if (strcmp(probe.img.m.config.digest,
+		    ai->img.m.config.digest) != 0) {
+			error_set(ep, EX_USAGE, 0, "rootfs id '%s' is the top "
+			    "of several images ('%s', '%s'): name the image",
+			    digest, ai->img.name, probe.img.name);
+			rv = -1;
+		}
+		app_img_release(&probe);
 	}
 	free(ents);
 	if (rv == 1 && blob) {
 		/* In the store but under no name. */
-		(void)snprintf(ai->name, sizeof(ai->name), "%s", digest);
-		if (load_image(r, digest, NULL, ai, ep) == -1)
+		if (load_image(r, digest, digest, NULL, ai, ep) == -1)
 			return (-1);
 		rv = 0;
 	}
@@ -270,24 +227,27 @@ find_by_digest(struct render *r, const char *digest, struct app_img *ai,
 /*
  * Find an app's image: by id (a manifest digest) if given, else by name
  * (a reference, or a digest).  0 found, 1 not in the store, -1 error.
+ * Release ai with app_img_release() in every case.
  */
 static int
 find_image(struct render *r, const char *name, const char *id,
     struct app_img *ai, struct error *ep)
 {
-	struct store_entry ent;
 	struct ref ref;
+	char norm[IMAGE_NAME_MAX];
+	int rc;
 
 	(void)memset(ai, 0, sizeof(*ai));
-	(void)snprintf(ai->name, sizeof(ai->name), "%s", name);
+	(void)snprintf(ai->img.name, sizeof(ai->img.name), "%s", name);
 	if (id != NULL) {
 		if (!store_blob_exists(&r->st, id, -1))
 			return (1);
+		(void)snprintf(norm, sizeof(norm), "%s", name);
 		if (strncmp(name, "sha256:", 7) != 0 &&
 		    ref_parse(name, &ref, ep) == 0)
-			(void)ref_format(&ref, ai->name, sizeof(ai->name));
+			(void)ref_format(&ref, norm, sizeof(norm));
 		error_clear(ep);
-		return (load_image(r, id, NULL, ai, ep));
+		return (load_image(r, norm, id, NULL, ai, ep));
 	}
 	if (strncmp(name, "sha256:", 7) == 0 ||
 	    strncmp(name, "sha512:", 7) == 0) {
@@ -295,21 +255,9 @@ find_image(struct render *r, const char *name, const char *id,
 			return (error_wrap(ep, "image"));
 		return (find_by_digest(r, name, ai, ep));
 	}
-	if (ref_parse(name, &ref, ep) == -1)
-		return (-1);
-	if (ref_format(&ref, ai->name, sizeof(ai->name)) == -1)
-		return (error_set(ep, EX_USAGE, 0, "'%s': reference too long",
-		    name));
-	if (store_index_get(&r->st, ai->name, &ent, ep) == 0)
-		return (load_image(r, ent.digest, ent.media_type, ai, ep));
-	if (ep->exit != EX_NOINPUT)
-		return (-1);
-	error_clear(ep);
-	/* name@digest pulled by tag: the digest still names it. */
-	if (ref.digest[0] != '\0' && store_blob_exists(&r->st, ref.digest,
-	    -1))
-		return (load_image(r, ref.digest, NULL, ai, ep));
-	return (1);
+	if ((rc = image_resolve(&r->st, name, &ai->img, ep)) != 0)
+		return (rc);
+	return (load_resolved(r, ai, ep));
 }
 
 /* ------------------------------------------------------------ manifest */
@@ -367,7 +315,7 @@ manifest_from_flags(const struct render_opts *o, const struct app_img *ai)
 	if (o->name != NULL)
 		(void)snprintf(name, sizeof(name), "%s", o->name);
 	else
-		default_app_name(ai->name, name);
+		default_app_name(ai->img.name, name);
 	a = json_object();
 	if (o->has_args) {
 		exec = json_array();
@@ -399,7 +347,7 @@ manifest_from_flags(const struct render_opts *o, const struct app_img *ai)
 		(void)json_object_set_new(a, "environment", env);
 	}
 	app = json_pack("{s:s, s:{s:s, s:s}}", "name", name, "image", "name",
-	    ai->name, "id", ai->digest);
+	    ai->img.name, "id", ai->img.digest);
 	(void)json_object_set_new(app, "app", a);
 	vols = json_array();
 	mounts = json_array();
@@ -544,7 +492,7 @@ preflight(struct render *r, struct error *ep)
 	struct jailspec_opts jo;
 	const char *h, *msg;
 	const char **rules = NULL;
-	char jname[POD_UUID_LEN + 8];
+	char jname[POD_UUID_LEN + 8], real[PATH_MAX];
 	struct stat sb;
 	size_t i, k, nrules = 0;
 	bool linux_abi = false;
@@ -574,7 +522,7 @@ preflight(struct render *r, struct error *ep)
 		cfgs[i] = &r->imgs[i].cfg;
 		/* Reified: the manifest names the image by what we found. */
 		free(app->image_id);
-		app->image_id = xstrdup(r->imgs[i].digest);
+		app->image_id = xstrdup(r->imgs[i].img.digest);
 		if (podspec_app_defaults(app, cfgs[i], ep) == -1) {
 			if (ep->exit != EX_CONFIG)
 				goto out;
@@ -594,13 +542,33 @@ preflight(struct render *r, struct error *ep)
 		v = &r->m.volumes[i];
 		if (v->kind != POD_VOLUME_HOST)
 			continue;
-		if (stat(v->source, &sb) == -1)
+		if (stat(v->source, &sb) == -1) {
 			items_add(&it, "volume '%s': host path '%s' %s",
 			    v->name, v->source, errno == ENOENT ?
 			    "does not exist" : strerror(errno));
-		else if (!S_ISDIR(sb.st_mode))
+			continue;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
 			items_add(&it, "volume '%s': host path '%s' is not a "
 			    "directory", v->name, v->source);
+			continue;
+		}
+		/*
+		 * Mount what the path names now: symlinks swapped in later
+		 * (by whoever can write a directory on the way) do not
+		 * redirect the mount.
+		 */
+		if (realpath(v->source, real) == NULL) {
+			items_add(&it, "volume '%s': host path '%s': %s",
+			    v->name, v->source, strerror(errno));
+			continue;
+		}
+		if (strcmp(real, v->source) != 0) {
+			log_info("volume '%s': host path '%s' is '%s'",
+			    v->name, v->source, real);
+			free(v->source);
+			v->source = xstrdup(real);
+		}
 	}
 	h = podspec_annotation(r->m.annotations, r->m.nannotations,
 	    POD_ANN_HOSTNAME);
@@ -684,9 +652,9 @@ run_unpack(struct render *r, const struct app_img *ai, struct error *ep)
 	argv[k++] = "-R";
 	argv[k++] = r->st.root;
 	argv[k++] = "--json";
-	argv[k++] = ai->digest;
+	argv[k++] = ai->img.digest;
 	argv[k] = NULL;
-	log_info("unpacking image '%s' (%s)", ai->name, prog);
+	log_info("unpacking image '%s' (%s)", ai->img.name, prog);
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		error_set(ep, EX_OSERR, errno, "pipe");
 		goto out;
@@ -735,7 +703,7 @@ run_unpack(struct render *r, const struct app_img *ai, struct error *ep)
 
 		error_set(ep, x >= EX__BASE && x <= EX__MAX ? x :
 		    x == 127 ? EX_UNAVAILABLE : EX_SOFTWARE, 0,
-		    "img-unpack of '%s' failed (%s %d)", ai->name,
+		    "img-unpack of '%s' failed (%s %d)", ai->img.name,
 		    WIFEXITED(status) ? "exit" : "signal",
 		    WIFEXITED(status) ? x : WTERMSIG(status));
 		goto out;
@@ -750,7 +718,7 @@ run_unpack(struct render *r, const struct app_img *ai, struct error *ep)
 	top = json_string_value(json_object_get(o, "rootfs"));
 	if (top == NULL || strcmp(top, ai->chain) != 0) {
 		error_set(ep, EX_SOFTWARE, 0, "img-unpack of '%s' made '%s', "
-		    "not chain %s", ai->name, top != NULL ? top : "nothing",
+		    "not chain %s", ai->img.name, top != NULL ? top : "nothing",
 		    ai->chain);
 		goto out;
 	}
@@ -819,7 +787,7 @@ unpack_missing(struct render *r, struct error *ep)
 			return (-1);
 		if (rc == 0)
 			return (error_set(ep, EX_SOFTWARE, 0, "image '%s': "
-			    "chain %s is still not unpacked", r->imgs[i].name,
+			    "chain %s is still not unpacked", r->imgs[i].img.name,
 			    r->imgs[i].chain));
 	}
 	return (0);
@@ -931,25 +899,6 @@ mkdir_in(int dirfd, const char *name, mode_t mode, const char *what,
 }
 
 static int
-write_json(int dirfd, const char *name, const json_t *o, struct error *ep)
-{
-	char *s;
-	size_t len;
-	int rv;
-
-	if ((s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
-		return (error_set(ep, EX_SOFTWARE, 0, "%s: cannot encode",
-		    name));
-	len = strlen(s);
-	s = xrealloc(s, len + 2);
-	s[len++] = '\n';
-	s[len] = '\0';
-	rv = file_write_atomic(dirfd, name, s, len, 0644, ep);
-	free(s);
-	return (rv);
-}
-
-static int
 make_app(struct render *r, int appsfd, size_t i, struct error *ep)
 {
 	struct pod_app *app = &r->m.apps[i];
@@ -975,7 +924,7 @@ make_app(struct render *r, int appsfd, size_t i, struct error *ep)
 	(void)close(appfd);
 	(void)snprintf(as->name, sizeof(as->name), "%s", app->name);
 	(void)snprintf(as->image_id, sizeof(as->image_id), "%s",
-	    r->imgs[i].digest);
+	    r->imgs[i].img.digest);
 	(void)snprintf(as->chain, sizeof(as->chain), "%s", r->imgs[i].chain);
 	(void)memcpy(as->rootfs, root.rootfs, sizeof(as->rootfs));
 	(void)snprintf(as->dataset, sizeof(as->dataset), "%s", root.dataset);
@@ -987,6 +936,18 @@ make_app(struct render *r, int appsfd, size_t i, struct error *ep)
 		for (k = 0; k < root.nlowerdirs; k++)
 			as->lowerdirs[k] = xstrdup(root.lowerdirs[k]);
 		as->nlowerdirs = root.nlowerdirs;
+	}
+	/* What the sandbox needs of the image, so pod-exec need not read it. */
+	if (r->imgs[i].cfg.os != NULL)
+		(void)snprintf(as->os, sizeof(as->os), "%s",
+		    r->imgs[i].cfg.os);
+	if (r->imgs[i].cfg.ndevfs_rules > 0) {
+		as->devfs_rules = xcalloc(r->imgs[i].cfg.ndevfs_rules,
+		    sizeof(*as->devfs_rules));
+		for (k = 0; k < r->imgs[i].cfg.ndevfs_rules; k++)
+			as->devfs_rules[k] =
+			    xstrdup(r->imgs[i].cfg.devfs_rules[k]);
+		as->ndevfs_rules = r->imgs[i].cfg.ndevfs_rules;
 	}
 	r->state.napps = i + 1;
 	driver_root_release(&root);
@@ -1066,39 +1027,44 @@ undo(struct render *r)
 		log_warnx("undo: %s", e.msg);
 }
 
+/* One line of data on stdout, flushed so that a pipe sees it now. */
+static int
+print_line(const char *s, struct error *ep)
+{
+	if (printf("%s\n", s) < 0 || fflush(stdout) == EOF)
+		return (error_set(ep, EX_IOERR, errno, "stdout"));
+	return (0);
+}
+
 static int
 print_result(struct render *r, struct error *ep)
 {
 	json_t *o, *apps;
 	char *s;
 	size_t i;
+	int rv;
 
-	if (!r->o->json) {
-		if (printf("%s\n", r->uuid) < 0 || fflush(stdout) == EOF)
-			return (error_set(ep, EX_IOERR, errno, "stdout"));
-		return (0);
-	}
+	if (!r->o->json)
+		return (print_line(r->uuid, ep));
 	apps = json_array();
 	for (i = 0; i < r->m.napps; i++)
 		(void)json_array_append_new(apps, json_pack("{s:s, s:s, s:s, "
 		    "s:s}", "name", r->m.apps[i].name, "image",
-		    r->m.apps[i].image_name, "id", r->imgs[i].digest, "rootfs",
-		    r->state.apps[i].rootfs));
+		    r->m.apps[i].image_name, "id", r->imgs[i].img.digest,
+		    "rootfs", r->state.apps[i].rootfs));
 	o = json_pack("{s:s, s:s, s:o}", "uuid", r->uuid, "dir", r->poddir,
 	    "apps", apps);
 	s = jsonx_dump(o, NULL);
 	json_decref(o);
-	if (printf("%s\n", s) < 0 || fflush(stdout) == EOF) {
-		free(s);
-		return (error_set(ep, EX_IOERR, errno, "stdout"));
-	}
+	rv = print_line(s, ep);
 	free(s);
-	return (0);
+	return (rv);
 }
 
 static int
 create_pod(struct render *r, struct error *ep)
 {
+	struct stat sb;
 	json_t *pj = NULL;
 	int appsfd = -1, volsfd = -1, logsfd = -1, rv = -1;
 	size_t i;
@@ -1109,6 +1075,15 @@ create_pod(struct render *r, struct error *ep)
 	if ((r->lockfd = lock_take(r->st.locksfd, r->lockname, true, true,
 	    ep)) == -1)
 		return (-1);
+	/*
+	 * A uuid in use (122 random bits: never, unless the generator is
+	 * broken) must stop us before undo() could touch the other pod's
+	 * datasets; rename() would also replace an empty directory.
+	 */
+	if (fstatat(r->podsfd, r->uuid, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
+		return (error_set(ep, EX_SOFTWARE, errno == ENOENT ? 0 : errno,
+		    "pod uuid %s is in use", r->uuid));
 	if ((r->tmpfd = mkdir_in(r->podsfd, r->tmpname, 0755, r->tmpname,
 	    ep)) == -1)
 		goto fail;
@@ -1133,8 +1108,9 @@ create_pod(struct render *r, struct error *ep)
 	if (make_volumes(r, volsfd, ep) == -1)
 		goto fail;
 	pj = podspec_to_json(&r->m);
-	if (write_json(r->tmpfd, "pod.json", pj, ep) == -1 ||
-	    write_json(r->tmpfd, "config.json", r->config, ep) == -1 ||
+	if (pod_write_json(r->tmpfd, "pod.json", pj, ep) == -1 ||
+	    pod_write_json(r->tmpfd, "config.json", r->config,
+	    ep) == -1 ||
 	    pod_state_write(r->tmpfd, &r->state, ep) == -1)
 		goto fail;
 	if (renameat(r->podsfd, r->tmpname, r->podsfd, r->uuid) == -1) {
@@ -1178,8 +1154,7 @@ render_release(struct render *r)
 	if (r->podsfd != -1)
 		(void)close(r->podsfd);
 	for (i = 0; i < r->nimgs; i++)
-		if (r->imgs[i].has_cfg)
-			imgcfg_release(&r->imgs[i].cfg);
+		app_img_release(&r->imgs[i]);
 	free(r->imgs);
 	if (r->has_m)
 		podspec_release(&r->m);
@@ -1220,7 +1195,7 @@ render_pod(const struct render_opts *o, struct error *ep)
 			goto out;
 		if (rc == 1) {
 			error_set(ep, EX_CONFIG, 0, PREFLIGHT_PREFIX "image "
-			    "'%s' not in the store", r.imgs[0].name);
+			    "'%s' not in the store", r.imgs[0].img.name);
 			goto out;
 		}
 		pj = manifest_from_flags(o, &r.imgs[0]);
@@ -1396,10 +1371,8 @@ render_destroy(const struct render_opts *o, struct error *ep)
 		goto out;
 	}
 	log_info("pod %s removed", uuid);
-	if (printf("%s\n", uuid) < 0 || fflush(stdout) == EOF) {
-		error_set(ep, EX_IOERR, errno, "stdout");
+	if (print_line(uuid, ep) == -1)
 		goto out;
-	}
 	rv = 0;
 out:
 	free(sa);

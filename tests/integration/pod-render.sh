@@ -86,6 +86,10 @@ setup() {
 	echo second >"$T/l2/etc/app-layer"
 	_t_tar "$T/l2" "$T/l2.tar" || return 1
 	oci_add_layer "$T/img" app "$T/l2.tar" || return 1
+	# "app2": app's layers under another config (pulled by one case).
+	umoci config --image "$T/img:app" --tag app2 --config.cmd bye ||
+	    return 1
+	push_image "$T/img:app2" "$REG/test/render:app2" || return 1
 	# "guard": a required env variable and a required volume.
 	mkimage_busybox "$T/img" guard || return 1
 	umoci config --image "$T/img:guard" --config.volume /data \
@@ -457,6 +461,12 @@ exit_codes() {
 	check_eq "$(cat "$T/digest.app")" \
 	    "$(jq -r '.apps[0].image.id' "$R/pods/$U/pod.json")" \
 	    "id of an image given by its rootfs id"
+	# Two images with other configs on that chain: which one is meant?
+	img-pull -q -R "$R" "$REG/test/render:app2" >/dev/null
+	n=$(pods_count "$R")
+	check_stderr_match 64 "top of several images" pod-render -q -R "$R" \
+	    "$chain"
+	check_eq "$n" "$(pods_count "$R")" "pods after an ambiguous rootfs id"
 }
 t_case "exit codes: 65 64 66 75, -v, defaults" exit_codes
 
@@ -495,5 +505,88 @@ sweep() {
 	    wc -l | tr -d ' ')" "leftovers"
 }
 t_case "leftovers of killed runs are swept, live ones kept" sweep
+
+# What a user or an attacker may hand pod-render: names that would build
+# host paths, a host volume through a symlink, a file where a directory
+# must be; the modes of what it makes; what state.json tells pod-exec.
+hostile() {
+	R="$T/r"
+	fresh_root "$R" dir
+	for _n in ../x .. a/b A; do
+		cat >"$T/evil.json" <<-EOF
+		{"acKind": "PodManifest", "acVersion": "0.8.11",
+		 "apps": [{"name": "$_n", "image": {"name": "$APP"}}]}
+		EOF
+		check_exit 65 pod-render -R "$R" -f "$T/evil.json"
+		cat >"$T/evil.json" <<-EOF
+		{"acKind": "PodManifest", "acVersion": "0.8.11",
+		 "apps": [{"name": "a", "image": {"name": "$APP"},
+		   "mounts": [{"volume": "$_n", "path": "/v"}]}],
+		 "volumes": [{"name": "$_n", "kind": "empty"}]}
+		EOF
+		check_exit 65 pod-render -R "$R" -f "$T/evil.json"
+	done
+	cat >"$T/evil.json" <<-EOF
+	{"acKind": "PodManifest", "acVersion": "0.8.11",
+	 "apps": [{"name": "a", "image": {"name": "$APP"},
+	   "mounts": [{"volume": "h", "path": "/v"}]}],
+	 "volumes": [{"name": "h", "kind": "host", "source": "relative/dir"}]}
+	EOF
+	check_exit 65 pod-render -R "$R" -f "$T/evil.json"
+	check_78 "host path '$T/host/keep' is not a directory" \
+	    -v "$T/host/keep:/v" "$APP"
+	check_eq 0 "$(pods_count "$R")" "pods after hostile manifests"
+	# A host volume named through a symlink is recorded as what it
+	# names now: swapping the link later redirects nothing.
+	ln -s "$T/host" "$T/hostlink"
+	check_exit 0 pod-render -q -R "$R" -v "$T/hostlink:/h" "$APP"
+	U=$(cat "$T_STDOUT")
+	P="$R/pods/$U"
+	check_eq "$T/host" "$(jq -r '.volumes[] | select(.name == "host-1") |
+	    .path' "$P/state.json")" "host volume path"
+	check_eq "$T/host" "$(jq -r '.volumes[] | select(.name == "host-1") |
+	    .source' "$P/pod.json")" "host volume source"
+	# Only root reaches a pod; the image's os reaches pod-exec.
+	check_eq 700 "$(stat -c %a "$R/pods")" "pods mode"
+	check_eq linux "$(jq -r '.apps[0].os' "$P/state.json")" "os"
+	chmod 755 "$R/pods"
+	check_exit 0 pod-render -R "$R" -D "$U"
+	check_exit 0 pod-render -q -R "$R" "$APP"
+	check_eq 700 "$(stat -c %a "$R/pods")" "pods mode made 0700 again"
+	check_exit 0 pod-render -R "$R" -D "$(cat "$T_STDOUT")"
+}
+t_case "hostile names and paths, symlinked host volume, modes" hostile
+
+# -D while a zfs clone of the pod is busy fails, leaves the pod to retry.
+destroy_busy() {
+	zfs_ok
+	zfs_pool_create "$T"
+	R="$T/rb"
+	fresh_root "$R" zfs "$ZPOOL/berth"
+	# Two apps: the first clone goes, the second is busy.
+	cat >"$T/busy.json" <<-EOF
+	{"acKind": "PodManifest", "acVersion": "0.8.11",
+	 "apps": [{"name": "a", "image": {"name": "$APP"}},
+	   {"name": "b", "image": {"name": "$APP"}}]}
+	EOF
+	check_exit 0 pod-render -q -R "$R" -f "$T/busy.json"
+	U=$(cat "$T_STDOUT")
+	P="$R/pods/$U"
+	(cd "$P/apps/b/rootfs" && exec sleep 30) &
+	_sl=$!
+	t_cleanup_add "kill $_sl 2>/dev/null; wait $_sl 2>/dev/null"
+	t_wait 5 sh -c "test \"\$(readlink /proc/$_sl/cwd)\" = \
+	    '$P/apps/b/rootfs'"
+	check_stderr_match 71 "app 'b': .*dataset is busy" \
+	    pod-render -R "$R" -D "$U"
+	test -f "$P/state.json"
+	kill "$_sl"
+	wait "$_sl" 2>/dev/null || true
+	check_stdout_match "^$U\$" pod-render -R "$R" -D "$U"
+	test ! -e "$P"
+	check_eq 0 "$(zfs list -H -o name -r "$ZPOOL/berth/pods" |
+	    grep -c /pods/ || true)" "datasets after -D"
+}
+t_case "-D of a pod whose zfs clone is busy" destroy_busy
 
 t_done

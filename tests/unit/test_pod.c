@@ -133,6 +133,11 @@ fill_state(struct pod_state *s)
 	a->has_status = true;
 	a->status = 137;
 	a->pid = 77;
+	(void)snprintf(a->os, sizeof(a->os), "freebsd");
+	a->ndevfs_rules = 2;
+	a->devfs_rules = xcalloc(2, sizeof(*a->devfs_rules));
+	a->devfs_rules[0] = xstrdup("path 'dri/*' unhide");
+	a->devfs_rules[1] = xstrdup("path 'dri/*' mode 0666");
 	a = &s->apps[1];
 	(void)snprintf(a->name, sizeof(a->name), "db");
 	(void)snprintf(a->rootfs, sizeof(a->rootfs), "/r/pods/u/apps/db/"
@@ -214,10 +219,19 @@ test_state_roundtrip(void)
 		}
 		CHECK(a->has_status && a->status == 137);
 		CHECK(a->pid == 77);
+		CHECK_STREQ(a->os, "freebsd");
+		CHECK(a->ndevfs_rules == 2);
+		if (a->ndevfs_rules == 2) {
+			CHECK_STREQ(a->devfs_rules[0], "path 'dri/*' unhide");
+			CHECK_STREQ(a->devfs_rules[1],
+			    "path 'dri/*' mode 0666");
+		}
 		a = &t.apps[1];
 		CHECK_STREQ(a->dataset, "tank/berth/pods/u/app-db");
 		CHECK(!a->has_status);
 		CHECK(a->nlowerdirs == 0 && a->lowerdirs == NULL);
+		CHECK_STREQ(a->os, "");
+		CHECK(a->ndevfs_rules == 0 && a->devfs_rules == NULL);
 		CHECK(pod_state_app(&t, "db") == &t.apps[1]);
 		CHECK(pod_state_app(&t, "nope") == NULL);
 	}
@@ -270,6 +284,15 @@ test_state_bad(void)
 		{ "{\"phase\":\"created\",\"driver\":\"dir\",\"apps\":[{"
 		    "\"name\":\"a\",\"rootfs\":\"/x\",\"lowerdirs\":[1]}]}",
 		    "lowerdirs[0]" },
+		{ "{\"phase\":\"created\",\"driver\":\"dir\",\"apps\":[{"
+		    "\"name\":\"a\",\"rootfs\":\"/x\",\"devfs_rules\":[\"\"]}]}",
+		    "devfs_rules[0]" },
+		{ "{\"phase\":\"created\",\"driver\":\"dir\",\"apps\":[{"
+		    "\"name\":\"a\",\"rootfs\":\"/x\",\"devfs_rules\":\"x\"}]}",
+		    "devfs_rules" },
+		{ "{\"phase\":\"created\",\"driver\":\"dir\",\"apps\":[{"
+		    "\"name\":\"a\",\"rootfs\":\"/x\",\"os\":"
+		    "\"freebsdfreebsdfreebsd\"}]}", "os: too long" },
 		{ "{\"phase\":\"created\",\"driver\":\"dir\",\"apps\":[{"
 		    "\"name\":\"a\",\"rootfs\":\"/x\",\"status\":-1}]}",
 		    "status" },
