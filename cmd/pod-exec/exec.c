@@ -36,6 +36,7 @@
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/num.h"
+#include "common/platform.h"
 #include "common/pod.h"
 #include "common/podspec.h"
 #include "common/sbx.h"
@@ -61,6 +62,7 @@ struct pod {
 	char			***argv;	/* per app */
 	char			***env;		/* per app */
 	struct sbx_proc		*procs;		/* per app */
+	const char		**devfs;	/* sp.devfs_rules */
 };
 
 /* One app output stream being relayed. */
@@ -97,8 +99,6 @@ struct mon {
 	bool			*has_status;
 };
 
-/* The monitor's self-pipe, for its signal handler. */
-static int	mon_sig_wfd = -1;
 /* The terminal settings to restore at exit (-t on a terminal). */
 static struct termios	saved_tio;
 static bool	tio_saved;
@@ -166,6 +166,7 @@ pod_free(struct pod *p)
 	free(p->env);
 	free(p->procs);
 	free(p->apps);
+	free(p->devfs);
 	if (p->has_m)
 		podspec_release(&p->m);
 	if (p->has_st)
@@ -330,12 +331,42 @@ build_limits(struct pod *p)
 		p->sp.pids = p->m.limits.pids;
 }
 
-static int
-pod_load(const struct exec_opts *o, struct pod *p, struct error *ep)
+/*
+ * The FreeBSD sandbox's part of the images: the union of the apps' devfs
+ * rules (in order, each once) and the Linux ABI when an app's image is a
+ * Linux one on a FreeBSD host.
+ */
+static void
+build_freebsd(struct pod *p)
 {
-	struct pod_app_state *as;
-	const char *root, *h;
-	size_t i;
+	const struct pod_app_state *as;
+	size_t i, j, k, n = 0;
+
+	for (i = 0; i < p->st.napps; i++)
+		n += p->st.apps[i].ndevfs_rules;
+	p->devfs = xcalloc(n + 1, sizeof(*p->devfs));
+	for (i = 0; i < p->st.napps; i++) {
+		as = &p->st.apps[i];
+		if (strcmp(as->os, "linux") == 0 &&
+		    strcmp(os_name(), "freebsd") == 0)
+			p->sp.linux_abi = true;
+		for (j = 0; j < as->ndevfs_rules; j++) {
+			for (k = 0; k < p->sp.ndevfs_rules; k++)
+				if (strcmp(p->devfs[k], as->devfs_rules[j]) == 0)
+					break;
+			if (k == p->sp.ndevfs_rules)
+				p->devfs[p->sp.ndevfs_rules++] =
+				    as->devfs_rules[j];
+		}
+	}
+	p->sp.devfs_rules = p->devfs;
+}
+
+/* Open the pod of o->uuid and read its state.json: enough for -k. */
+static int
+pod_find(const struct exec_opts *o, struct pod *p, struct error *ep)
+{
+	const char *root;
 
 	memset(p, 0, sizeof(*p));
 	p->rootfd = p->podsfd = p->dirfd = -1;
@@ -351,12 +382,25 @@ pod_load(const struct exec_opts *o, struct pod *p, struct error *ep)
 	if ((p->dirfd = pod_open(p->podsfd, o->uuid, ep)) == -1)
 		return (-1);
 	p->dir = xasprintf("%s/pods/%s", p->root, o->uuid);
-	if (pod_manifest_read(p->dirfd, &p->m, ep) == -1)
-		return (error_wrap(ep, "pod '%s'", o->uuid));
-	p->has_m = true;
 	if (pod_state_read(p->dirfd, &p->st, ep) == -1)
 		return (error_wrap(ep, "pod '%s'", o->uuid));
 	p->has_st = true;
+	return (0);
+}
+
+/* The whole pod: pod_find(), pod.json and the sandbox's description. */
+static int
+pod_load(const struct exec_opts *o, struct pod *p, struct error *ep)
+{
+	struct pod_app_state *as;
+	const char *h;
+	size_t i;
+
+	if (pod_find(o, p, ep) == -1)
+		return (-1);
+	if (pod_manifest_read(p->dirfd, &p->m, ep) == -1)
+		return (error_wrap(ep, "pod '%s'", o->uuid));
+	p->has_m = true;
 
 	p->apps = xcalloc(p->m.napps, sizeof(*p->apps));
 	p->mounts = xcalloc(p->m.napps, sizeof(*p->mounts));
@@ -409,6 +453,7 @@ pod_load(const struct exec_opts *o, struct pod *p, struct error *ep)
 	p->sp.apps = p->apps;
 	p->sp.napps = p->m.napps;
 	build_limits(p);
+	build_freebsd(p);
 	return (0);
 }
 
@@ -450,56 +495,31 @@ check_running(struct pod *p, struct error *ep)
 
 /* ------------------------------------------------------------ signals */
 
-static void
-mon_on_signal(int sig)
-{
-	unsigned char ch = (unsigned char)sig;
-	int saved = errno;
-
-	(void)write(mon_sig_wfd, &ch, 1);
-	errno = saved;
-}
-
 /*
  * Catch the monitor's signals through a self-pipe, blocked for now: the
- * child forked next (supervisor or -e command) sets its own up first.
+ * child forked next (supervisor or -e command) sets its own up first.  A
+ * reader of our output that goes away must not kill the pod: SIGPIPE is
+ * ignored.
  */
+static void
+signals_mask(int how)
+{
+	sigset_t set;
+	size_t i;
+
+	(void)sigemptyset(&set);
+	for (i = 0; i < NMON; i++)
+		(void)sigaddset(&set, mon_signals[i]);
+	(void)sigprocmask(how, &set, NULL);
+}
+
 static int
 signals_setup(int sp[2], struct error *ep)
 {
-	struct sigaction sa;
-	sigset_t set;
-	size_t i;
-
-	if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) == -1)
-		return (error_set(ep, EX_OSERR, errno, "pipe"));
-	mon_sig_wfd = sp[1];
-	(void)sigemptyset(&set);
-	for (i = 0; i < NMON; i++)
-		(void)sigaddset(&set, mon_signals[i]);
-	(void)sigprocmask(SIG_BLOCK, &set, NULL);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = mon_on_signal;
-	sa.sa_flags = SA_RESTART;
-	(void)sigemptyset(&sa.sa_mask);
-	for (i = 0; i < NMON; i++)
-		(void)sigaction(mon_signals[i], &sa, NULL);
-	/* A reader of our output that goes away must not kill the pod. */
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGPIPE, &sa, NULL);
+	signals_mask(SIG_BLOCK);
+	if (selfpipe_open(sp, mon_signals, NMON) == -1)
+		return (error_set(ep, EX_OSERR, errno, "signal pipe"));
 	return (0);
-}
-
-static void
-signals_unblock(void)
-{
-	sigset_t set;
-	size_t i;
-
-	(void)sigemptyset(&set);
-	for (i = 0; i < NMON; i++)
-		(void)sigaddset(&set, mon_signals[i]);
-	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* In a child that will exec: defaults and an empty mask. */
@@ -1139,7 +1159,7 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 	for (i = 0; i < nchild; i++)
 		(void)close(child_fds[i]);
 	nchild = 0;
-	signals_unblock();
+	signals_mask(SIG_UNBLOCK);
 	log_info("pod '%s' started, supervisor %ld", p->uuid, (long)mo.sup);
 
 	pfds = xcalloc(mo.nstreams + 3, sizeof(*pfds));
@@ -1297,8 +1317,8 @@ exec_enter(const struct exec_opts *o)
 	struct sbx_proc proc;
 	struct pod p;
 	size_t ai;
-	int sp[2], ep[2], master = -1, slave = -1, devnull, fd[3], tmp[3];
-	int st, k, code = -1;
+	int sp[2], ep[2], master = -1, slave = -1, devnull, fd[3];
+	int st, code = -1;
 	bool relay_in;
 	pid_t pid;
 
@@ -1333,31 +1353,16 @@ exec_enter(const struct exec_opts *o)
 		error_exit(&e);
 	}
 	if (pid == 0) {
-		char line[256];
-		int len;
-
 		signals_reset();
 		/* Our signals come from the monitor, not the terminal. */
 		if (!proc.tty)
 			(void)setsid();
-		for (k = 0; k < 3; k++)
-			if ((tmp[k] = fcntl(fd[k], F_DUPFD_CLOEXEC, 3)) == -1)
-				goto child_fail;
-		for (k = 0; k < 3; k++)
-			if (dup2(tmp[k], k) == -1)
-				goto child_fail;
-		sbx_exec_app(&p.sp, &proc, ep[1]);
-child_fail:
-		len = snprintf(line, sizeof(line), "%d dup: %s\n", EX_OSERR,
-		    strerror(errno));
-		if (len > 0)
-			(void)write(ep[1], line, (size_t)len);
-		_exit(EX_OSERR);
+		exec_child(&p.sp, &proc, fd, ep[1]);
 	}
 	(void)close(ep[1]);
 	if (slave >= 0)
 		(void)close(slave);
-	signals_unblock();
+	signals_mask(SIG_UNBLOCK);
 	{
 		char msg[512];
 		size_t len = 0;
@@ -1454,47 +1459,19 @@ int
 exec_kill(const struct exec_opts *o)
 {
 	struct error e = ERROR_INIT;
-	struct pod_state st;
 	struct pod p;
-	uint64_t t;
-	int sig, r;
+	int sig;
 
-	if (signal_parse(o->signal, &sig, &e) == -1)
+	if (signal_parse(o->signal, &sig, &e) == -1 ||
+	    pod_find(o, &p, &e) == -1 || check_running(&p, &e) == -1)
 		error_exit(&e);
-	memset(&p, 0, sizeof(p));
-	p.rootfd = p.podsfd = p.dirfd = -1;
-	p.uuid = o->uuid;
-	{
-		const char *root = store_root_choose(o->root);
-
-		if ((p.rootfd = open(root, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) == -1) {
-			error_set(&e, EX_NOINPUT, errno, "root '%s'", root);
-			error_exit(&e);
-		}
-	}
-	if ((p.podsfd = pod_root_open(p.rootfd, false, &e)) == -1 ||
-	    (p.dirfd = pod_open(p.podsfd, o->uuid, &e)) == -1)
-		error_exit(&e);
-	memset(&st, 0, sizeof(st));
-	if (pod_state_read(p.dirfd, &st, &e) == -1)
-		error_exit(&e);
-	if ((r = pod_is_running(p.dirfd, &e)) == -1)
-		error_exit(&e);
-	if (r == 0 || st.phase != POD_RUNNING || st.pid <= 0 ||
-	    sbx_proc_start_time(st.pid, &t) == -1 || t != st.pid_start) {
-		error_set(&e, EX_NOINPUT, 0, "pod '%s' is not running",
-		    o->uuid);
-		error_exit(&e);
-	}
-	if (kill(st.pid, sig) == -1) {
+	if (kill(p.st.pid, sig) == -1) {
 		error_set(&e, errno == ESRCH ? EX_NOINPUT : EX_OSERR, errno,
-		    "pod '%s': kill %ld", o->uuid, (long)st.pid);
+		    "pod '%s': kill %ld", o->uuid, (long)p.st.pid);
 		error_exit(&e);
 	}
 	log_info("pod '%s': signal %d sent to %ld", o->uuid, sig,
-	    (long)st.pid);
-	pod_state_release(&st);
+	    (long)p.st.pid);
 	pod_free(&p);
 	return (EX_OK);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* pod-exec: run a pod, run a command in a running pod, or signal one. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,19 +54,15 @@ main(int argc, char *argv[])
 			opts.detach = true;
 			break;
 		case 'e':
+		case 'k':
+			/* One of the two, once. */
 			if (opts.mode != MODE_RUN)
 				usage();
-			opts.mode = MODE_ENTER;
+			opts.mode = ch == 'e' ? MODE_ENTER : MODE_KILL;
 			opts.uuid = optarg;
 			break;
 		case 'i':
 			opts.interactive = true;
-			break;
-		case 'k':
-			if (opts.mode != MODE_RUN)
-				usage();
-			opts.mode = MODE_KILL;
-			opts.uuid = optarg;
 			break;
 		case 'q':
 			opts.verbose = 0;
@@ -124,6 +121,18 @@ main(int argc, char *argv[])
 		/* A bad signal is a usage error before the pod is looked at. */
 		if (signal_parse(opts.signal, &sig, &e) == -1)
 			error_exit(&e);
+		/*
+		 * The supervisor forwards only these: any other would never
+		 * reach it (Linux: PID 1 of the pod's PID namespace ignores
+		 * what it does not catch) or stop or kill it (FreeBSD), and
+		 * -k would say nothing of it.  SIGKILL ends the pod.
+		 */
+		if (sig != SIGKILL && !supervisor_forwards(sig)) {
+			error_set(&e, EX_USAGE, 0, "signal '%s' is not "
+			    "forwarded to the apps (HUP INT QUIT TERM USR1 USR2 "
+			    "are, KILL ends the pod)", opts.signal);
+			error_exit(&e);
+		}
 		return (exec_kill(&opts));
 	}
 	usage();

@@ -93,7 +93,30 @@ struct sup_conf {
  */
 int	supervise(const struct sup_conf *);
 
+/*
+ * In a child about to become an app's process: fd[0..2] made its 0, 1
+ * and 2, then sbx_exec_app().  Never returns; a failure is reported on
+ * errfd as sbx_exec_app() reports its own.
+ */
+_Noreturn void	exec_child(const struct sbx_pod *, const struct sbx_proc *,
+		    const int[3], int);
+
+/* Is sig one of the signals supervise() forwards to the apps? */
+bool	supervisor_forwards(int);
+
 /* Exit status of a wait(2) status: the code, or 128 + signal. */
 int	status_code(int);
+
+/*
+ * A self-pipe [D. J. Bernstein], one per process, for the monitor's and
+ * the supervisor's poll(2) loops: each of the nsigs signals of sigs is
+ * caught by a handler that writes its number, one byte, to sp[1] (both
+ * ends O_CLOEXEC and non-blocking); SIGPIPE is ignored.  The caller blocks
+ * the signals first if they must wait for its loop.  -1 with errno.
+ */
+int	selfpipe_open(int sp[2], const int *, size_t);
+
+/* Catch one more signal into the self-pipe; -1 with errno. */
+int	selfpipe_catch(int);
 
 #endif /* POD_EXEC_H */

@@ -39,14 +39,14 @@ struct run {
 };
 
 /* The self-pipe's write end: a signal handler has no other way in. */
-static int	sig_wfd = -1;
+static int	selfpipe_wfd = -1;
 
 static const int fwd_signals[] = {
 	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
 };
 #define	NFWD	(sizeof(fwd_signals) / sizeof(fwd_signals[0]))
 
-static void	on_signal(int);
+static void	selfpipe_handler(int);
 static void	report(int, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
 static void	start_app(const struct sup_conf *, size_t, struct run *);
@@ -55,6 +55,17 @@ static void	reap(const struct sup_conf *, struct run *);
 static void	signal_apps(const struct sup_conf *, struct run *, int,
 		    bool);
 static int64_t	now_ms(void);
+
+bool
+supervisor_forwards(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < NFWD; i++)
+		if (fwd_signals[i] == sig)
+			return (true);
+	return (false);
+}
 
 int
 status_code(int st)
@@ -69,7 +80,6 @@ status_code(int st)
 int
 supervise(const struct sup_conf *c)
 {
-	struct sigaction sa;
 	struct run *runs;
 	struct pollfd pfd;
 	sigset_t block;
@@ -89,31 +99,21 @@ supervise(const struct sup_conf *c)
 	 * twice.
 	 */
 	(void)setsid();
-	if ((runs = calloc(c->napps, sizeof(*runs))) == NULL ||
-	    pipe2(sp, O_CLOEXEC | O_NONBLOCK) == -1) {
-		report(c->report, "error %s %d supervisor: %s",
-		    c->apps[c->main].name, EX_OSERR, strerror(errno));
-		return (EX_OSERR);
-	}
-	sig_wfd = sp[1];
-
 	/* The monitor started us with these blocked; now we take them. */
 	(void)sigemptyset(&block);
 	(void)sigaddset(&block, SIGCHLD);
 	for (i = 0; i < NFWD; i++)
 		(void)sigaddset(&block, fwd_signals[i]);
-	(void)memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	(void)sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGCHLD, &sa, NULL);
-	for (i = 0; i < NFWD; i++)
-		(void)sigaction(fwd_signals[i], &sa, NULL);
-	/* The monitor may be gone: reports then fail, we carry on. */
-	sa.sa_handler = SIG_IGN;
-	(void)sigaction(SIGPIPE, &sa, NULL);
-	/* Signals that come while the apps start wait for the loop. */
 	(void)sigprocmask(SIG_BLOCK, &block, NULL);
+	/* SIGPIPE ignored: the monitor may be gone, we carry on without. */
+	if ((runs = calloc(c->napps, sizeof(*runs))) == NULL ||
+	    selfpipe_open(sp, fwd_signals, NFWD) == -1 ||
+	    selfpipe_catch(SIGCHLD) == -1) {
+		report(c->report, "error %s %d supervisor: %s",
+		    c->apps[c->main].name, EX_OSERR, strerror(errno));
+		return (EX_OSERR);
+	}
+	/* Signals that come while the apps start wait for the loop. */
 	for (i = 0; i < c->napps; i++)
 		start_app(c, i, &runs[i]);
 	report(c->report, "started");
@@ -166,13 +166,43 @@ supervise(const struct sup_conf *c)
 }
 
 static void
-on_signal(int sig)
+selfpipe_handler(int sig)
 {
 	unsigned char ch = (unsigned char)sig;
 	int saved = errno;
 
-	(void)write(sig_wfd, &ch, 1);
+	(void)write(selfpipe_wfd, &ch, 1);
 	errno = saved;
+}
+
+int
+selfpipe_catch(int sig)
+{
+	struct sigaction sa;
+
+	(void)memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = selfpipe_handler;
+	sa.sa_flags = SA_RESTART;
+	(void)sigemptyset(&sa.sa_mask);
+	return (sigaction(sig, &sa, NULL));
+}
+
+int
+selfpipe_open(int sp[2], const int *sigs, size_t nsigs)
+{
+	struct sigaction sa;
+	size_t i;
+
+	if (pipe2(sp, O_CLOEXEC | O_NONBLOCK) == -1)
+		return (-1);
+	selfpipe_wfd = sp[1];
+	for (i = 0; i < nsigs; i++)
+		if (selfpipe_catch(sigs[i]) == -1)
+			return (-1);
+	(void)memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	(void)sigemptyset(&sa.sa_mask);
+	return (sigaction(SIGPIPE, &sa, NULL));
 }
 
 /* One line to the monitor; a single write(2) below PIPE_BUF is atomic. */
@@ -258,8 +288,8 @@ start_app(const struct sup_conf *c, size_t i, struct run *r)
 /*
  * The app's side of the fork: default signal dispositions and an empty
  * mask (ignored signals and the mask survive execve), a process group of
- * its own unless sbx_exec_app() makes a session for its terminal, the
- * three descriptors in place, then the platform's exec.
+ * its own unless sbx_exec_app() makes a session for its terminal, then
+ * exec_child().
  */
 static _Noreturn void
 app_child(const struct sup_conf *c, size_t i, int errfd)
@@ -267,8 +297,7 @@ app_child(const struct sup_conf *c, size_t i, int errfd)
 	const struct sup_app *a = &c->apps[i];
 	struct sigaction sa;
 	sigset_t none;
-	char line[256];
-	int tmp[3], k, len;
+	int k;
 
 	(void)memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -281,15 +310,25 @@ app_child(const struct sup_conf *c, size_t i, int errfd)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	if (!a->proc.tty)
 		(void)setpgid(0, 0);
+	exec_child(c->pod, &a->proc, a->fd, errfd);
+}
+
+_Noreturn void
+exec_child(const struct sbx_pod *pod, const struct sbx_proc *proc,
+    const int fd[3], int errfd)
+{
+	char line[256];
+	int tmp[3], k, len;
+
 	/* Through copies above 2, so that fd[k] may itself be 0, 1 or 2. */
 	for (k = 0; k < 3; k++) {
-		if ((tmp[k] = fcntl(a->fd[k], F_DUPFD_CLOEXEC, 3)) == -1)
+		if ((tmp[k] = fcntl(fd[k], F_DUPFD_CLOEXEC, 3)) == -1)
 			goto fail;
 	}
 	for (k = 0; k < 3; k++)
 		if (dup2(tmp[k], k) == -1)
 			goto fail;
-	sbx_exec_app(c->pod, &a->proc, errfd);
+	sbx_exec_app(pod, proc, errfd);
 fail:
 	len = snprintf(line, sizeof(line), "%d dup: %s\n", EX_OSERR,
 	    strerror(errno));

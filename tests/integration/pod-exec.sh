@@ -49,6 +49,16 @@ state() {
 	jq -r "$1" "$R/pods/$POD/state.json"
 }
 
+# render_pod: pod-render -f of a PodManifest whose members after the
+# header ("apps": [...], ...) come on stdin.
+render_pod() {
+	{
+		echo '{"acKind": "PodManifest", "acVersion": "0.8.11",'
+		cat
+	} >"$T/pod.json"
+	render -f "$T/pod.json"
+}
+
 IMG=
 # Sets POD to a new pod of the test image running CMD... with the
 # given pod-render options before "--".
@@ -86,6 +96,15 @@ setup() {
 	oci_add_layer "$T/img" latest "$T/extra.tar" || return 1
 	umoci config --image "$T/img:latest" --config.env IMGVAR=image ||
 	    return 1
+	# An image whose command says something, for the pipelines; a layer
+	# of its own, so that its rootfs id names it alone.
+	mkimage_busybox "$T/img" hello || return 1
+	mkdir -p "$T/hello"
+	echo "hello from the image" >"$T/hello/hello.txt"
+	_t_tar "$T/hello" "$T/hello.tar" || return 1
+	oci_add_layer "$T/img" hello "$T/hello.tar" || return 1
+	umoci config --image "$T/img:hello" --config.cmd cat \
+	    --config.cmd /hello.txt || return 1
 	# Symlinks out of the root where volumes and /proc get mounted.
 	mkimage_busybox "$T/img" hostile || return 1
 	mkdir -p "$T/sentinel-abs" "$T/sentinel-rel" "$T/sentinel-proc"
@@ -99,7 +118,7 @@ setup() {
 	ln -s "$T/sentinel-proc" "$_h/proc"
 	_t_tar "$_h" "$T/hostile.tar" || return 1
 	oci_add_layer "$T/img" hostile "$T/hostile.tar" || return 1
-	for _i in latest hostile; do
+	for _i in latest hostile hello; do
 		push_image "$T/img:$_i" "$REG/test/pod:$_i" || return 1
 		img-pull -q -R "$T/store" "$REG/test/pod:$_i" >/dev/null ||
 		    return 1
@@ -117,15 +136,23 @@ t_setup "images, registry, pulls, root" setup
 
 # ---------------------------------------------------------------- cases
 
-pipeline() {
+pipelines() {
+	# By digest, with a command.
 	d=$(img-pull -q -R "$R" "$IMG")
 	check_stdout - pod-exec -R "$R" "$(pod-render -q -R "$R" "$d" -- \
 	    echo hello)" <<-EOF
 	hello
 	EOF
+	# The whole chain, by the rootfs id that img-unpack prints, with the
+	# image's own command.
+	check_stdout - pod-exec -R "$R" "$(pod-render -q -R "$R" \
+	    "$(img-unpack -q -R "$R" "$(img-pull -q -R "$R" \
+	    "$REG/test/pod:hello")")")" <<-EOF
+	hello from the image
+	EOF
 }
-t_case "the man page's pipeline: pod-exec \$(pod-render \$(img-pull))" \
-    pipeline
+t_case "the man page's pipelines: pod-exec \$(pod-render \$(img-unpack ...))" \
+    pipelines
 
 exit_status() {
 	pod_of -- sh -c 'exit 7'
@@ -237,8 +264,7 @@ volumes() {
 t_case "host volume persists, read-only volumes are" volumes
 
 two_apps() {
-	cat >"$T/pod.json" <<-EOF
-	{"acKind": "PodManifest", "acVersion": "0.8.11",
+	render_pod <<-EOF
 	 "apps": [
 	  {"name": "reader", "image": {"name": "$IMG"},
 	   "app": {"exec": ["/bin/sh", "-c",
@@ -252,7 +278,6 @@ two_apps() {
 	   "mounts": [{"volume": "shared", "path": "/shared"}]}],
 	 "volumes": [{"name": "shared", "kind": "empty"}]}
 	EOF
-	render -f "$T/pod.json"
 	check_exit 0 pe "$POD"
 	check_grep '^reader\| hello$' "$T_STDOUT"
 	check_grep '^writer\| wrote$' "$T_STDOUT"
@@ -326,8 +351,7 @@ sigterm() {
 t_case "SIGTERM to pod-exec reaches the apps" sigterm
 
 main_grace() {
-	cat >"$T/pod.json" <<-EOF
-	{"acKind": "PodManifest", "acVersion": "0.8.11",
+	render_pod <<-EOF
 	 "apps": [
 	  {"name": "side", "image": {"name": "$IMG"},
 	   "app": {"exec": ["/bin/sh", "-c", "trap '' TERM; sleep 100"]}},
@@ -336,7 +360,6 @@ main_grace() {
 	  {"name": "web", "image": {"name": "$IMG"},
 	   "app": {"exec": ["/bin/sh", "-c", "sleep 0.3; exit 5"]}}]}
 	EOF
-	render -f "$T/pod.json"
 	start=$(date +%s)
 	check_exit 5 pe --main web --grace 1 "$POD"
 	check_num $(($(date +%s) - start)) -le 6 "seconds"
@@ -392,11 +415,161 @@ detach_failure() {
 }
 t_case "-d reports an app that cannot start" detach_failure
 
+monitor_killed() {
+	pod_of -- sh -c 'sleep 100 & wait'
+	check_exit 0 pe -d "$POD"
+	sup=$(state .pid)
+	mon=$(awk '/^PPid:/ { print $2 }' "/proc/$sup/status")
+	kill -KILL "$mon"
+	t_wait 10 sh -c "! kill -0 $mon 2>/dev/null" || fail "monitor alive"
+	# The supervisor holds run.lock: the pod still runs and answers.
+	check_stderr_match 75 "is running" pe "$POD"
+	check_exit 0 pe -e "$POD" -- true
+	check_exit 0 pe -k "$POD" TERM
+	t_wait 10 sh -c "! kill -0 $sup 2>/dev/null" ||
+	    fail "the supervisor outlived -k"
+	# Gone with nobody to record it: not running, whatever state.json
+	# says, and the next run cleans up after the killed monitor.
+	check_eq running "$(state .phase)" "phase left by the killed monitor"
+	check_stderr_match 66 "not running" pe -k "$POD"
+	check_stderr_match 66 "not running" pe -e "$POD" -- true
+	check_stderr_match 0 "left running by a killed pod-exec" pe -d "$POD"
+	check_exit 0 pe -k "$POD" KILL
+	t_wait 10 sh -c "test \"\$(jq -r .phase '$R/pods/$POD/state.json')\" \
+	    = exited" || fail "not exited after the second run"
+	for c in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		test ! -e "$c/berth/$POD" || fail "cgroup $c/berth/$POD left"
+	done
+}
+t_case "kill -9 of the monitor: the pod runs on, -k ends it, next run cleans" \
+    monitor_killed
+
+stale_pid() {
+	pod_of -- true
+	check_exit 0 pe "$POD"
+	sleep 100 &
+	victim=$!
+	t_cleanup_add "kill $victim 2>/dev/null"
+	start=$(awk '{ print $22 }' "/proc/$victim/stat")
+	# state.json names a live process, but with another start time (the
+	# supervisor's pid was reused), while run.lock is held.
+	j="$R/pods/$POD/state.json"
+	jq --argjson p "$victim" --argjson s "$((start + 1))" \
+	    '.phase = "running" | .pid = $p | .pid_start = $s' "$j" >"$j.new"
+	mv "$j.new" "$j"
+	check_stderr_match 66 "not running" flock "$R/pods/$POD/run.lock" \
+	    pod-exec -R "$R" -k "$POD" KILL
+	check_stderr_match 66 "not running" flock "$R/pods/$POD/run.lock" \
+	    pod-exec -R "$R" -e "$POD" -- true
+	t_alive "$victim" || fail "-k killed a process that is not the pod's"
+	# The right start time but run.lock free: not running either.
+	jq --argjson s "$start" '.pid_start = $s' "$j" >"$j.new"
+	mv "$j.new" "$j"
+	check_stderr_match 66 "not running" pe -k "$POD" KILL
+	t_alive "$victim" || fail "-k without run.lock killed"
+	# Both right: the signal goes (this is what the checks stand between).
+	check_exit 0 flock "$R/pods/$POD/run.lock" \
+	    pod-exec -R "$R" -k "$POD" KILL
+	t_wait 10 sh -c "! kill -0 $victim 2>/dev/null" || fail "not sent"
+}
+t_case "-k and -e refuse a pid reused by another process or without run.lock" \
+    stale_pid
+
+enter_pod_ends() {
+	pod_of -- sh -c 'sleep 100 & wait'
+	check_exit 0 pe -d "$POD"
+	timeout 20 pod-exec -R "$R" -e "$POD" -- sleep 101 >"$T/e.out" 2>&1 &
+	epid=$!
+	t_wait 10 sh -c "pod-exec -R '$R' -e '$POD' -- ps | grep -q 'sleep 101'" ||
+	    fail "the -e command did not start"
+	check_exit 0 pe -k "$POD" TERM
+	rc=0
+	wait "$epid" || rc=$?
+	check_eq 137 "$rc" "-e when the pod ends under it"
+	t_wait 10 sh -c "test \"\$(jq -r .phase '$R/pods/$POD/state.json')\" \
+	    = exited" || fail "not exited"
+}
+t_case "-e ends with 137 when the pod ends under it" enter_pod_ends
+
+big_output() {
+	# 50 MB on stdout, one line, and the end on stderr.
+	pod_of -- sh -c 'head -c 50000000 /dev/zero | tr "\0" x; echo; echo end >&2'
+	check_exit 0 pe "$POD"
+	check_num "$(wc -c <"$T_STDOUT")" -eq 50000001 "stdout bytes"
+	check_eq end "$(cat "$T_STDERR")" "stderr"
+	a=$(state '.apps[0].name')
+	check_num "$(wc -c <"$R/pods/$POD/logs/$a.out")" -eq 50000001 \
+	    "log bytes"
+	# Two apps writing lines at once: prefixed, whole, none lost.
+	render_pod <<-EOF
+	 "apps": [
+	  {"name": "a", "image": {"name": "$IMG"},
+	   "app": {"exec": ["/bin/seq", "1", "1500000"]}},
+	  {"name": "b", "image": {"name": "$IMG"},
+	   "app": {"exec": ["/bin/seq", "1", "1500000"]}}]}
+	EOF
+	check_exit 0 pe "$POD"
+	seq 1 1500000 >"$T/seq"
+	for a in a b; do
+		grep "^$a| " "$T_STDOUT" | cut -c4- >"$T/seq.$a"
+		cmp -s "$T/seq" "$T/seq.$a" || fail "app $a's lines on stdout"
+		cmp -s "$T/seq" "$R/pods/$POD/logs/$a.out" || fail "$a.out"
+	done
+	check_eq 3000000 "$(wc -l <"$T_STDOUT")" "lines"
+}
+t_case "50 MB of output and 3 million prefixed lines: complete, no deadlock" \
+    big_output
+
+partial_lines() {
+	render_pod <<-EOF
+	 "apps": [
+	  {"name": "a", "image": {"name": "$IMG"},
+	   "app": {"exec": ["/bin/sh", "-c", "printf partial"]}},
+	  {"name": "b", "image": {"name": "$IMG"},
+	   "app": {"exec": ["/bin/sh", "-c",
+	     "printf 'one\\\\ntwo'; head -c 10000 /dev/zero | tr '\\\\0' y >&2"]}}]}
+	EOF
+	check_exit 0 pe "$POD"
+	check_eq "a| partial" "$(grep '^a' "$T_STDOUT")" "a's partial line"
+	check_eq "b| one b| two" "$(grep '^b' "$T_STDOUT" | tr '\n' ' ' |
+	    sed 's/ $//')" "b's lines"
+	# The logs have what the app wrote, no newline added.
+	check_eq 7 "$(wc -c <"$R/pods/$POD/logs/a.out")" "a.out bytes"
+	check_eq 7 "$(wc -c <"$R/pods/$POD/logs/b.out")" "b.out bytes"
+	# A line longer than 8192 bytes goes out in pieces, each prefixed,
+	# nothing lost.
+	check_eq 2 "$(grep -c '^b| y*$' "$T_STDERR")" "pieces of the long line"
+	check_eq 10000 "$(sed 's/^b| //' "$T_STDERR" | tr -d '\n' | wc -c)" \
+	    "bytes of the long line"
+}
+t_case "prefixing: partial last lines, lines longer than the buffer" \
+    partial_lines
+
+tty_restored() {
+	pod_of -- sh -c 'exit 3'
+	# Each run inside a terminal of script(1): the settings before and
+	# after must be the same, whichever way pod-exec ends.
+	cat >"$T/tty.sh" <<-EOF
+	stty -g >"$T/tty.before"
+	pod-exec -R "$R" -t -i "$POD"
+	echo "rc=\$?" >"$T/tty.rc"
+	stty -g >"$T/tty.after"
+	EOF
+	script -qec "sh '$T/tty.sh'" /dev/null </dev/null >/dev/null 2>&1 || :
+	check_eq "rc=3" "$(cat "$T/tty.rc")" "status under a terminal"
+	check_eq "$(cat "$T/tty.before")" "$(cat "$T/tty.after")" "stty"
+}
+t_case "-t -i restores the terminal" tty_restored
+
 usage_errors() {
 	pod_of -- true
 	check_exit 64 pe
 	check_exit 64 pe -d -i "$POD"
 	check_stderr_match 64 "unknown signal" pe -k "$POD" BOGUS
+	# Signals the supervisor would not pass on are refused, not lost.
+	check_stderr_match 64 "not forwarded" pe -k "$POD" WINCH
+	check_stderr_match 64 "not forwarded" pe -k "$POD" STOP
+	check_stderr_match 64 "not forwarded" pe -k "$POD" 14
 	check_exit 64 pe -e "$POD"
 	check_stderr_match 66 "no pod" pe 00000000-0000-4000-8000-000000000000
 }
