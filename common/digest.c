@@ -47,23 +47,6 @@ alg_md(enum digest_alg alg)
 	return (alg == DIGEST_SHA512 ? EVP_sha512() : EVP_sha256());
 }
 
-/*
- * A copy of untrusted s fit for a one-line message: bytes outside printable
- * ASCII become '?' and a long string is cut with "...".
- */
-static const char *
-shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	if (s[i] != '\0' && size > 4)
-		(void)memcpy(buf + size - 4, "...", 4);
-	return (buf);
-}
-
 static bool
 is_lower_hex(const char *s, size_t n)
 {
@@ -111,7 +94,7 @@ digest_validate(const char *s, enum digest_alg *algp, struct error *ep)
 	if ((colon = strchr(s, ':')) == NULL)
 		return (error_set(ep, EX_DATAERR, 0,
 		    "invalid digest '%s': no algorithm",
-		    shown(s, b, sizeof(b))));
+		    error_shown(s, b, sizeof(b))));
 	alen = (size_t)(colon - s);
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		if (alen != strlen(algs[i].name) ||
@@ -120,12 +103,12 @@ digest_validate(const char *s, enum digest_alg *algp, struct error *ep)
 		if (strlen(colon + 1) != algs[i].hexlen)
 			return (error_set(ep, EX_DATAERR, 0,
 			    "invalid digest '%s': %s needs %zu hex digits",
-			    shown(s, b, sizeof(b)), algs[i].name,
+			    error_shown(s, b, sizeof(b)), algs[i].name,
 			    algs[i].hexlen));
 		if (!is_lower_hex(colon + 1, algs[i].hexlen))
 			return (error_set(ep, EX_DATAERR, 0,
 			    "invalid digest '%s': not lowercase hex",
-			    shown(s, b, sizeof(b))));
+			    error_shown(s, b, sizeof(b))));
 		if (algp != NULL)
 			*algp = (enum digest_alg)i;
 		return (0);
@@ -133,9 +116,9 @@ digest_validate(const char *s, enum digest_alg *algp, struct error *ep)
 	if (is_alg_name(s, alen) && colon[1] != '\0')
 		return (error_set(ep, EX_DATAERR, 0,
 		    "unsupported digest algorithm '%.*s' in '%s'",
-		    (int)(alen < 32 ? alen : 32), s, shown(s, b, sizeof(b))));
+		    (int)(alen < 32 ? alen : 32), s, error_shown(s, b, sizeof(b))));
 	return (error_set(ep, EX_DATAERR, 0, "invalid digest '%s'",
-	    shown(s, b, sizeof(b))));
+	    error_shown(s, b, sizeof(b))));
 }
 
 const char *

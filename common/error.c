@@ -25,6 +25,28 @@ error_set(struct error *ep, int ex, int errnum, const char *fmt, ...)
 	return (-1);
 }
 
+/* "a: b" into buf (len bytes), cut at its end: a message stays one line. */
+static void
+join_cut(char *buf, size_t len, const char *a, const char *b)
+{
+	size_t n = 0, k;
+
+	k = strlen(a);
+	if (k > len - 1)
+		k = len - 1;
+	(void)memcpy(buf, a, k);
+	n = k;
+	if (n + 2 < len) {
+		(void)memcpy(buf + n, ": ", 2);
+		n += 2;
+	}
+	k = strlen(b);
+	if (k > len - 1 - n)
+		k = len - 1 - n;
+	(void)memcpy(buf + n, b, k);
+	buf[n + k] = '\0';
+}
+
 int
 error_wrap(struct error *ep, const char *fmt, ...)
 {
@@ -40,7 +62,7 @@ error_wrap(struct error *ep, const char *fmt, ...)
 	if (old[0] == '\0')
 		(void)snprintf(ep->msg, sizeof(ep->msg), "%s", ctx);
 	else
-		(void)snprintf(ep->msg, sizeof(ep->msg), "%s: %s", ctx, old);
+		join_cut(ep->msg, sizeof(ep->msg), ctx, old);
 	if (ep->exit == 0)
 		ep->exit = EX_SOFTWARE;
 	return (-1);
@@ -68,4 +90,17 @@ error_exit(const struct error *ep)
 	ex = ep->exit != 0 ? ep->exit : EX_SOFTWARE;
 	log_fatal(ex, line);
 	exit(ex);
+}
+
+const char *
+error_shown(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	if (s[i] != '\0' && size > 4)
+		(void)memcpy(buf + size - 4, "...", 4);
+	return (buf);
 }

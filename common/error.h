@@ -7,6 +7,8 @@
 #ifndef COMMON_ERROR_H
 #define COMMON_ERROR_H
 
+#include <stddef.h>
+
 struct error {
 	int	exit;		/* EX_* class, chosen where the error is born */
 	int	errnum;		/* errno at that point, or 0 */
@@ -32,5 +34,12 @@ void	error_clear(struct error *);
  * it was never set).
  */
 _Noreturn void	error_exit(const struct error *);
+
+/*
+ * Copy untrusted s into buf (size bytes) for a one-line message: bytes
+ * outside printable ASCII become '?', and a string cut short ends in
+ * "...".  Returns buf.
+ */
+const char *error_shown(const char *, char *, size_t);
 
 #endif /* COMMON_ERROR_H */

@@ -17,19 +17,6 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 
-const char *
-jsonx_shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	if (s[i] != '\0' && size > 4)
-		(void)memcpy(buf + size - 4, "...", 4);
-	return (buf);
-}
-
 json_t *
 jsonx_parse(const void *buf, size_t len, const char *what, struct error *ep)
 {
@@ -42,7 +29,7 @@ jsonx_parse(const void *buf, size_t len, const char *what, struct error *ep)
 	if (v == NULL) {
 		(void)error_set(ep, EX_DATAERR, 0,
 		    "'%s': not valid JSON: %s at line %d column %d", what,
-		    jsonx_shown(jerr.text, t, sizeof(t)), jerr.line,
+		    error_shown(jerr.text, t, sizeof(t)), jerr.line,
 		    jerr.column);
 		return (NULL);
 	}
@@ -86,7 +73,7 @@ member(const json_t *obj, const char *key, json_type t, int *bad,
 	if (json_typeof(v) == t)
 		return (v);
 	(void)error_set(ep, EX_DATAERR, 0, "'%s': expected %s, found %s",
-	    jsonx_shown(key, k, sizeof(k)),
+	    error_shown(key, k, sizeof(k)),
 	    t == JSON_OBJECT ? "an object" : t == JSON_ARRAY ? "an array" :
 	    "a string", jsonx_type_name(v));
 	if (bad != NULL)
@@ -130,12 +117,12 @@ jsonx_int64(const json_t *obj, const char *key, int64_t min, int64_t max,
 	if (!json_is_integer(v))
 		return (error_set(ep, EX_DATAERR, 0,
 		    "'%s': expected an integer, found %s",
-		    jsonx_shown(key, k, sizeof(k)), jsonx_type_name(v)));
+		    error_shown(key, k, sizeof(k)), jsonx_type_name(v)));
 	n = json_integer_value(v);
 	if (n < min || n > max)
 		return (error_set(ep, EX_DATAERR, 0,
 		    "'%s': %lld is out of range (%lld to %lld)",
-		    jsonx_shown(key, k, sizeof(k)), (long long)n,
+		    error_shown(key, k, sizeof(k)), (long long)n,
 		    (long long)min, (long long)max));
 	*out = (int64_t)n;
 	return (1);
@@ -156,7 +143,7 @@ jsonx_check_string_map(const json_t *v, const char *what, struct error *ep)
 		if (!json_is_string(val))
 			return (error_set(ep, EX_DATAERR, 0,
 			    "'%s': value of '%s' is %s, not a string", what,
-			    jsonx_shown(key, k, sizeof(k)),
+			    error_shown(key, k, sizeof(k)),
 			    jsonx_type_name(val)));
 	}
 	return (0);

@@ -48,14 +48,6 @@ json_t	*jsonx_array(const json_t *, const char *, int *, struct error *);
 int	jsonx_int64(const json_t *, const char *, int64_t, int64_t, int64_t *,
 	    struct error *);
 
-/*
- * Copy untrusted s into buf (size bytes) for a one-line message: bytes
- * outside printable ASCII become '?', and a string cut short ends in
- * "...".  Returns buf.  Not JSON-specific, but kept here with the other
- * helpers for reading untrusted documents.
- */
-const char *jsonx_shown(const char *, char *, size_t);
-
 /* "object", "array", "string", "integer", "real", "boolean" or "null". */
 const char *jsonx_type_name(const json_t *);
 

@@ -33,20 +33,6 @@
 /* Docker schema 1, "+json" and "+prettyjws": refused by name. */
 #define	MT_DOCKER_SCHEMA1 "application/vnd.docker.distribution.manifest.v1+"
 
-/* Copy untrusted s for a message: non-printable bytes become '?'. */
-static const char *
-shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	if (s[i] != '\0' && size > 4)
-		(void)memcpy(buf + size - 4, "...", 4);
-	return (buf);
-}
-
 /* ---- Media types ---- */
 
 static bool
@@ -184,7 +170,7 @@ platform_parse(const char *s, struct platform *p, struct error *ep)
 bad:
 	return (error_set(ep, EX_USAGE, 0, "invalid platform '%s': expected "
 	    "os/arch[/variant] of lowercase letters, digits and '_'",
-	    shown(s, b, sizeof(b))));
+	    error_shown(s, b, sizeof(b))));
 }
 
 void
@@ -347,7 +333,7 @@ platform_value(const json_t *o, const char *key, bool required, char *dst,
 			break;
 	if ((required && i == 0) || v[i] != '\0' || i >= size)
 		return (error_set(ep, EX_DATAERR, 0, "invalid %s '%s'", key,
-		    shown(v, b, sizeof(b))));
+		    error_shown(v, b, sizeof(b))));
 	(void)memcpy(dst, v, i + 1);
 	return (0);
 }
@@ -405,7 +391,7 @@ parse_descriptor(const json_t *o, struct descriptor *d, struct error *ep)
 		return (error_set(ep, EX_DATAERR, 0, "missing 'mediaType'"));
 	if (!mediatype_ok(s))
 		return (error_set(ep, EX_DATAERR, 0, "invalid mediaType '%s'",
-		    shown(s, b, sizeof(b))));
+		    error_shown(s, b, sizeof(b))));
 	d->media_type = xstrdup(s);
 
 	s = jsonx_string(o, "digest", &bad, ep);
@@ -450,7 +436,7 @@ parse_descriptor(const json_t *o, struct descriptor *d, struct error *ep)
 		return (-1);
 	if (s != NULL && !mediatype_ok(s))
 		return (error_set(ep, EX_DATAERR, 0, "invalid artifactType "
-		    "'%s'", shown(s, b, sizeof(b))));
+		    "'%s'", error_shown(s, b, sizeof(b))));
 	(void)jsonx_string(o, "data", &bad, ep);
 	if (bad)
 		return (-1);
@@ -475,7 +461,7 @@ check_common(const json_t *root, struct error *ep)
 		return (-1);
 	if (s != NULL && !mediatype_ok(s))
 		return (error_set(ep, EX_DATAERR, 0, "invalid artifactType "
-		    "'%s'", shown(s, b, sizeof(b))));
+		    "'%s'", error_shown(s, b, sizeof(b))));
 	if ((v = json_object_get(root, "subject")) != NULL) {
 		(void)memset(&subject, 0, sizeof(subject));
 		if (parse_descriptor(v, &subject, ep) == -1)
@@ -504,7 +490,7 @@ content_type_norm(const char *ct, char *out, size_t size, struct error *ep)
 		n--;
 	if (n >= size)
 		return (error_set(ep, EX_DATAERR, 0, "invalid Content-Type "
-		    "'%s'", shown(ct, b, sizeof(b))));
+		    "'%s'", error_shown(ct, b, sizeof(b))));
 	for (i = 0; i < n; i++) {
 		char c = ct[i];
 
@@ -548,7 +534,7 @@ parse_image(const json_t *root, struct manifest *m, struct error *ep)
 		return (error_wrap(ep, "config"));
 	if (!mediatype_is_config(m->config.media_type))
 		return (error_set(ep, EX_DATAERR, 0, "not an image: config "
-		    "media type is '%s'", shown(m->config.media_type, b,
+		    "media type is '%s'", error_shown(m->config.media_type, b,
 		    sizeof(b))));
 
 	layers = jsonx_array(root, "layers", &bad, ep);
@@ -572,7 +558,7 @@ parse_image(const json_t *root, struct manifest *m, struct error *ep)
 		    LAYER_UNKNOWN)
 			return (error_set(ep, EX_DATAERR, 0, "layers[%zu]: "
 			    "unknown layer media type '%s'", i,
-			    shown(d->media_type, b, sizeof(b))));
+			    error_shown(d->media_type, b, sizeof(b))));
 	}
 	m->kind = MANIFEST_IMAGE;
 	return (check_common(root, ep));
@@ -625,8 +611,8 @@ effective_type(const json_t *root, const char *mt, const char *ct,
 
 	if (mt != NULL && ct != NULL && strcmp(mt, ct) != 0)
 		return (error_set(ep, EX_DATAERR, 0, "mediaType '%s' "
-		    "contradicts Content-Type '%s'", shown(mt, b1, sizeof(b1)),
-		    shown(ct, b2, sizeof(b2))));
+		    "contradicts Content-Type '%s'", error_shown(mt, b1, sizeof(b1)),
+		    error_shown(ct, b2, sizeof(b2))));
 	*outp = mt != NULL ? mt : ct;
 	if (*outp != NULL)
 		return (0);
@@ -691,11 +677,11 @@ manifest_parse(const void *buf, size_t len, const char *content_type,
 		if (strncmp(eff, MT_DOCKER_SCHEMA1,
 		    strlen(MT_DOCKER_SCHEMA1)) == 0)
 			error_set(ep, EX_DATAERR, 0, "Docker schema 1 "
-			    "manifests ('%s') are not supported", shown(eff, b,
+			    "manifests ('%s') are not supported", error_shown(eff, b,
 			    sizeof(b)));
 		else
 			error_set(ep, EX_DATAERR, 0, "unsupported manifest "
-			    "media type '%s'", shown(eff, b, sizeof(b)));
+			    "media type '%s'", error_shown(eff, b, sizeof(b)));
 		goto out;
 	}
 	if (mediatype_is_docker(eff) && mt == NULL) {
@@ -875,7 +861,7 @@ config_parse_diffids(const void *buf, size_t len, char ***diffidsp,
 	}
 	if (type == NULL || strcmp(type, "layers") != 0) {
 		error_set(ep, EX_DATAERR, 0, "rootfs.type is '%s', not "
-		    "'layers'", type != NULL ? shown(type, b, sizeof(b)) : "");
+		    "'layers'", type != NULL ? error_shown(type, b, sizeof(b)) : "");
 		goto out;
 	}
 	ids = jsonx_array(rootfs, "diff_ids", &bad, ep);

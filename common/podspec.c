@@ -46,7 +46,7 @@
 /* ---- Helpers for messages and places ---- */
 
 /* The buffer lives until the end of the enclosing block (C11 6.5.2.5). */
-#define	SHOW(s)	jsonx_shown((s), (char[SHOWN_MAX]){ 0 }, SHOWN_MAX)
+#define	SHOW(s)	error_shown((s), (char[SHOWN_MAX]){ 0 }, SHOWN_MAX)
 
 /*
  * Places are built by hand rather than with snprintf(): a place cut at

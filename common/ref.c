@@ -31,20 +31,6 @@
 /* The longest valid reference: name ":" tag "@" digest, with room. */
 #define	REF_MAX_LEN	(NAME_MAX_LEN + 1 + TAG_MAX_LEN + DIGEST_MAX + 16)
 
-/* Copy untrusted s for a message: non-printable bytes become '?'. */
-static const char *
-shown(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	buf[i] = '\0';
-	if (s[i] != '\0' && size > 4)
-		(void)memcpy(buf + size - 4, "...", 4);
-	return (buf);
-}
-
 static int	bad_ref(struct error *, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
 
@@ -129,7 +115,7 @@ check_domain(const char *d, struct error *ep)
 	if (d[0] == '[') {
 		if ((close = strchr(d, ']')) == NULL)
 			return (bad_ref(ep, "domain '%s': unterminated IPv6 "
-			    "address", shown(d, b, sizeof(b))));
+			    "address", error_shown(d, b, sizeof(b))));
 		n = (size_t)(close - d - 1);
 		for (i = 1; i <= n; i++)
 			if (!((d[i] >= '0' && d[i] <= '9') ||
@@ -138,28 +124,28 @@ check_domain(const char *d, struct error *ep)
 				break;
 		if (n == 0 || n >= sizeof(addr) || i <= n)
 			return (bad_ref(ep, "domain '%s': invalid IPv6 address",
-			    shown(d, b, sizeof(b))));
+			    error_shown(d, b, sizeof(b))));
 		(void)memcpy(addr, d + 1, n);
 		addr[n] = '\0';
 		if (inet_pton(AF_INET6, addr, &a6) != 1)
 			return (bad_ref(ep, "domain '%s': invalid IPv6 address",
-			    shown(d, b, sizeof(b))));
+			    error_shown(d, b, sizeof(b))));
 		colon = close + 1;
 		if (*colon != '\0' && *colon != ':')
 			return (bad_ref(ep, "domain '%s': unexpected text "
-			    "after the IPv6 address", shown(d, b, sizeof(b))));
+			    "after the IPv6 address", error_shown(d, b, sizeof(b))));
 	} else {
 		colon = strchr(d, ':');
 		n = colon != NULL ? (size_t)(colon - d) : strlen(d);
 		if (!domain_name_ok(d, n))
 			return (bad_ref(ep, "invalid domain '%s'",
-			    shown(d, b, sizeof(b))));
+			    error_shown(d, b, sizeof(b))));
 		if (colon == NULL)
 			colon = d + n;
 	}
 	if (*colon == ':' && !port_ok(colon + 1))
 		return (bad_ref(ep, "domain '%s': invalid port",
-		    shown(d, b, sizeof(b))));
+		    error_shown(d, b, sizeof(b))));
 	return (0);
 }
 
@@ -177,18 +163,18 @@ check_component(const char *c, size_t n, const char *path, struct error *ep)
 	if (n == 0)
 		return (bad_ref(ep, "repository name '%s' has an empty path "
 		    "component (leading, trailing or double '/')",
-		    shown(path, b, sizeof(b))));
+		    error_shown(path, b, sizeof(b))));
 	for (;;) {
 		for (run = 0; i < n && is_lower_alnum(c[i]); i++)
 			run++;
 		if (run == 0 && i == 0)
 			return (bad_ref(ep, "path component '%s' must start "
 			    "with a lowercase letter or digit",
-			    shown(comp, b, sizeof(b))));
+			    error_shown(comp, b, sizeof(b))));
 		if (run == 0)
 			return (bad_ref(ep, "invalid separator in path "
 			    "component '%s' (one '.', one or two '_', or "
-			    "dashes)", shown(comp, b, sizeof(b))));
+			    "dashes)", error_shown(comp, b, sizeof(b))));
 		if (i == n)
 			return (0);
 		if (c[i] == '.')
@@ -203,15 +189,15 @@ check_component(const char *c, size_t n, const char *path, struct error *ep)
 		} else if (c[i] >= 0x20 && c[i] < 0x7f)
 			return (bad_ref(ep, "invalid character '%c' in "
 			    "repository name '%s'", c[i],
-			    shown(path, b, sizeof(b))));
+			    error_shown(path, b, sizeof(b))));
 		else
 			return (bad_ref(ep, "invalid byte 0x%02x in repository "
 			    "name '%s'", (unsigned char)c[i],
-			    shown(path, b, sizeof(b))));
+			    error_shown(path, b, sizeof(b))));
 		if (i == n)
 			return (bad_ref(ep, "path component '%s' must end with "
 			    "a lowercase letter or digit",
-			    shown(comp, b, sizeof(b))));
+			    error_shown(comp, b, sizeof(b))));
 	}
 }
 
@@ -241,13 +227,13 @@ check_tag(const char *t, struct error *ep)
 		return (bad_ref(ep, "empty tag after ':'"));
 	if (n > TAG_MAX_LEN)
 		return (bad_ref(ep, "tag '%s' is longer than %d characters",
-		    shown(t, b, sizeof(b)), TAG_MAX_LEN));
+		    error_shown(t, b, sizeof(b)), TAG_MAX_LEN));
 	for (i = 0; i < n; i++)
 		if (!(is_alnum(t[i]) || t[i] == '_' ||
 		    (i > 0 && (t[i] == '.' || t[i] == '-'))))
 			return (bad_ref(ep, "invalid tag '%s' (letters, "
 			    "digits, '_', '.' and '-', not first '.' or '-')",
-			    shown(t, b, sizeof(b))));
+			    error_shown(t, b, sizeof(b))));
 	return (0);
 }
 
@@ -276,7 +262,7 @@ ref_parse(const char *s, struct ref *r, struct error *ep)
 		return (bad_ref(ep, "empty reference"));
 	if ((len = strlen(s)) > REF_MAX_LEN)
 		return (bad_ref(ep, "reference '%s' is %zu bytes long",
-		    shown(s, b, 64), len));
+		    error_shown(s, b, 64), len));
 	(void)memcpy(buf, s, len + 1);
 
 	/* name [":" tag] ["@" digest]: the digest first, it holds a ':'. */
@@ -296,7 +282,7 @@ ref_parse(const char *s, struct ref *r, struct error *ep)
 	name = buf;
 	if (*name == '\0')
 		return (bad_ref(ep, "missing repository name in '%s'",
-		    shown(s, b, sizeof(b))));
+		    error_shown(s, b, sizeof(b))));
 
 	/* The first component is a domain if it looks like a host name. */
 	domain = DOCKER_DOMAIN;
@@ -322,7 +308,7 @@ ref_parse(const char *s, struct ref *r, struct error *ep)
 		if (rest[i] >= 'A' && rest[i] <= 'Z')
 			return (bad_ref(ep, "repository name (%s%s) must be "
 			    "lowercase", lib ? DOCKER_LIBRARY : "",
-			    shown(rest, b, sizeof(b))));
+			    error_shown(rest, b, sizeof(b))));
 	if (check_path(rest, ep) == -1)
 		return (-1);
 	len = strlen(domain) + 1 + (lib ? strlen(DOCKER_LIBRARY) : 0) +
@@ -330,7 +316,7 @@ ref_parse(const char *s, struct ref *r, struct error *ep)
 	if (len > NAME_MAX_LEN)
 		return (bad_ref(ep, "repository name must not be more than %d "
 		    "characters (%s/%s%s is %zu)", NAME_MAX_LEN, domain,
-		    lib ? DOCKER_LIBRARY : "", shown(rest, b, 40), len));
+		    lib ? DOCKER_LIBRARY : "", error_shown(rest, b, 40), len));
 	if (tag != NULL && check_tag(tag, ep) == -1)
 		return (-1);
 
