@@ -8,6 +8,7 @@
  * layer.json inside it, and renamed to <hex> once complete.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -1022,4 +1023,18 @@ driver_pod_list(struct driver *d, char ***vp, size_t *np, struct error *ep)
 	if (d->kind != DRIVER_ZFS)
 		return (0);
 	return (driver_zfs_pod_list(d, vp, np, ep));
+}
+
+void
+driver_nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536)
+		rl.rlim_cur = 65536;
+	else
+		rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }

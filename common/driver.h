@@ -299,4 +299,13 @@ int	driver_pod_destroy(struct driver *, const char *, struct error *);
  */
 int	driver_pod_list(struct driver *, char ***, size_t *, struct error *);
 
+/*
+ * Raise this process's soft limit of open files to 65536, or to its hard
+ * limit if that is lower: copying a tree (driver_copy_tree(), the dir
+ * driver's roots) and applying a layer hold two descriptors per directory
+ * level.  Programs that use the drivers call it once at start; failure is
+ * ignored (the limit stays as it was).
+ */
+void	driver_nofile_raise(void);
+
 #endif /* COMMON_DRIVER_H */

@@ -270,6 +270,9 @@ zfs_fail(const char *const *argv, struct zrun *r, struct error *ep)
 		ex = EX_UNAVAILABLE;
 	else if (strstr(r->err, "out of space") != NULL)
 		ex = EX_IOERR;
+	else if (strstr(r->err, "busy") != NULL)
+		/* Still busy after the retries: in use, worth retrying. */
+		ex = EX_TEMPFAIL;
 	return (error_set(ep, ex, 0, "%s: %s", cmd, first_line(r->err)));
 }
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* img-unpack: materialise a stored image's layers in a storage driver. */
 #include <sys/types.h>
-#include <sys/resource.h>
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -15,7 +14,6 @@
 #include "img-unpack.h"
 
 static _Noreturn void	usage(void);
-static void	raise_nofile(void);
 
 enum {
 	OPT_JSON = 256,
@@ -89,28 +87,10 @@ main(int argc, char *argv[])
 	}
 
 	log_setup(opts.verbose, opts.json);
-	raise_nofile();
+	driver_nofile_raise();
 	if (unpack_image(&opts, argv[0], &e) == -1)
 		error_exit(&e);
 	return (EX_OK);
-}
-
-/*
- * Copying a deep tree holds two descriptors per level: allow as many as
- * the hard limit lets us.
- */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
-	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536)
-		rl.rlim_cur = 65536;
-	else
-		rl.rlim_cur = rl.rlim_max;
-	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static _Noreturn void

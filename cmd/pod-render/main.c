@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* pod-render: create a pod on disk from a pod manifest or an image. */
 #include <sys/types.h>
-#include <sys/resource.h>
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "common/driver.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/podspec.h"
@@ -18,7 +18,6 @@
 #include "pod-render.h"
 
 static _Noreturn void	usage(void);
-static void	raise_nofile(void);
 
 enum {
 	OPT_CPU = 256,
@@ -267,28 +266,13 @@ main(int argc, char *argv[])
 	}
 
 	log_setup(opts.verbose, opts.json);
-	raise_nofile();
+	driver_nofile_raise();
 	if (opts.destroy != NULL) {
 		if (render_destroy(&opts, &e) == -1)
 			error_exit(&e);
 	} else if (render_pod(&opts, &e) == -1)
 		error_exit(&e);
 	return (EX_OK);
-}
-
-/* A deep tree copy (the dir driver) holds two descriptors per level. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
-	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536)
-		rl.rlim_cur = 65536;
-	else
-		rl.rlim_cur = rl.rlim_max;
-	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static _Noreturn void

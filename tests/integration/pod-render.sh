@@ -577,7 +577,7 @@ destroy_busy() {
 	t_cleanup_add "kill $_sl 2>/dev/null; wait $_sl 2>/dev/null"
 	t_wait 5 sh -c "test \"\$(readlink /proc/$_sl/cwd)\" = \
 	    '$P/apps/b/rootfs'"
-	check_stderr_match 71 "app 'b': .*dataset is busy" \
+	check_stderr_match 75 "app 'b': .*dataset is busy" \
 	    pod-render -R "$R" -D "$U"
 	test -f "$P/state.json"
 	kill "$_sl"
