@@ -733,6 +733,21 @@ driver_zfs_dataset_at(const char *root, char *dataset, struct error *ep)
 
 /* ------------------------------------------------------------ pods */
 
+/* Run a "zfs create" that may find its dataset made already. */
+static int
+zfs_create_new(const char *const *argv, struct error *ep)
+{
+	struct zrun r;
+	int rv = 0;
+
+	if (zfs_exec(argv, &r, ep) == -1)
+		return (-1);
+	if (r.status != 0 && strstr(r.err, "already exists") == NULL)
+		rv = zfs_fail(argv, &r, ep);
+	zrun_free(&r);
+	return (rv);
+}
+
 /*
  * DATASET/pods and DATASET/pods/<uuid>, made once with canmount=off: they
  * only hold a pod's clones and volumes.  Under the setup lock so that two
@@ -753,11 +768,18 @@ pod_parent(struct driver *d, const char *uuid, char *pds, size_t len,
 	(void)snprintf(pds, len, "%s/%s", pods, uuid);
 	if ((lockfd = driver_lock(d, "zfs-setup", false, ep)) == -1)
 		return (-1);
-	if ((r = zfs_has(pods, "filesystem", ep)) == -1 ||
-	    (r == 0 && zfs_cmd(pargv, NULL, ep) == -1))
-		goto out;
-	if ((r = zfs_has(pds, "filesystem", ep)) == -1 ||
-	    (r == 0 && zfs_cmd(uargv, NULL, ep) == -1))
+	/*
+	 * Each zfs(8) run costs milliseconds (tens through zfs-fuse): try
+	 * the pod's dataset first, and make DATASET/pods only if it is the
+	 * missing parent.
+	 */
+	if ((r = zfs_create_new(uargv, ep)) == -1 && ep->exit == EX_NOINPUT) {
+		error_clear(ep);
+		if (zfs_create_new(pargv, ep) == -1)
+			goto out;
+		r = zfs_create_new(uargv, ep);
+	}
+	if (r == -1)
 		goto out;
 	rv = 0;
 out:
@@ -820,6 +842,19 @@ driver_zfs_pod_create(struct driver *d, const char *uuid, const char *sub,
 	return (rv);
 }
 
+/* Whether something is mounted on the directory path. */
+static bool
+is_mountpoint(const char *path)
+{
+	char up[PATH_MAX];
+	struct stat a, b;
+
+	if (snprintf(up, sizeof(up), "%s/..", path) >= (int)sizeof(up))
+		return (false);
+	return (stat(path, &a) == 0 && stat(up, &b) == 0 &&
+	    a.st_dev != b.st_dev);
+}
+
 int
 driver_zfs_pod_mount(struct driver *d, const char *ds, const char *path,
     struct error *ep)
@@ -832,6 +867,9 @@ driver_zfs_pod_mount(struct driver *d, const char *ds, const char *path,
 	/* Setting the mountpoint of a canmount=on dataset mounts it. */
 	if (zfs_cmd(argv, NULL, ep) == -1)
 		return (-1);
+	/* Mounted (a device of its own there): no need to ask zfs(8). */
+	if (is_mountpoint(path))
+		return (0);
 	return (zfs_mounted(ds, opt, sizeof(opt), ep));
 }
 
