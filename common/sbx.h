@@ -111,6 +111,18 @@ struct sbx_proc {
 	size_t		 nsupp_gids;
 	const char	*cwd;		/* absolute, created if missing */
 	bool		 tty;		/* fd 0 is a terminal to control */
+	/*
+	 * With tty, if > 2: a connected unix stream socket (O_CLOEXEC).
+	 * sbx_exec_app() then makes the terminal itself, from the app's own
+	 * pty device (Linux: the app's /dev/ptmx, its devpts instance;
+	 * FreeBSD: posix_openpt(2) in the jail), so that ttyname(3) works
+	 * in the app: before the setsid it reads one struct winsize from
+	 * the socket (applied unless 0 x 0; EOF: none), makes the slave its
+	 * 0, 1 and 2 (owned by the app's user) and sends the master on the
+	 * socket as one byte with SCM_RIGHTS.  The fds given for 0-2 are
+	 * replaced.  0 (or less): fd 0 is already the terminal.
+	 */
+	int		 tty_sock;
 };
 
 /*

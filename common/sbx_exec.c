@@ -9,7 +9,9 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -335,6 +338,96 @@ sbx_exec_rlimits(void)
 	}
 	rl.rlim_cur = rl.rlim_max = 0;
 	(void)setrlimit(RLIMIT_CORE, &rl);
+}
+
+/* The pty's slave, without a path where the system can. */
+static int
+pty_slave(int master, int rootfd, int errfd)
+{
+	struct error e = ERROR_INIT;
+	const char *name;
+	int fd;
+
+#ifdef TIOCGPTPEER
+	/* Through the master's own devpts mount, whatever /dev/pts is. */
+	if ((fd = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY |
+	    O_CLOEXEC)) >= 0)
+		return (fd);
+#endif
+	if ((name = ptsname(master)) == NULL)
+		sbx_exec_fail(errfd, EX_OSERR, "ptsname: %s", strerror(errno));
+	if (rootfd >= 0) {
+		if ((fd = os_open_beneath(rootfd, name, O_RDWR | O_NOCTTY, 0,
+		    &e)) == -1)
+			sbx_exec_fail_error(errfd, &e);
+	} else if ((fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "open '%s': %s", name,
+		    strerror(errno));
+	return (fd);
+}
+
+void
+sbx_exec_pty(const struct sbx_proc *proc, int rootfd, uid_t uid, int errfd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct winsize ws;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct iovec iov;
+	char byte = 'M';
+	ssize_t n;
+	int master, slave, k;
+
+	if (!proc->tty || proc->tty_sock <= 2)
+		return;
+	if ((master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "pty: posix_openpt: %s",
+		    strerror(errno));
+	if (grantpt(master) == -1 || unlockpt(master) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "pty: unlock: %s",
+		    strerror(errno));
+	slave = pty_slave(master, rootfd, errfd);
+	/* The app's user may then reopen it, as after a login. */
+	if (uid != 0 && fchown(slave, uid, (gid_t)-1) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "pty: chown: %s",
+		    strerror(errno));
+	/* Before the app runs, so its first TIOCGWINSZ is right. */
+	do
+		n = read(proc->tty_sock, &ws, sizeof(ws));
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(ws) && ws.ws_row != 0 && ws.ws_col != 0)
+		(void)ioctl(master, TIOCSWINSZ, &ws);
+	for (k = 0; k < 3; k++)
+		if (dup2(slave, k) == -1)
+			sbx_exec_fail(errfd, EX_OSERR, "pty: dup: %s",
+			    strerror(errno));
+	if (slave > 2)
+		(void)close(slave);
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	/* MSG_NOSIGNAL: a monitor gone is an error, not our SIGPIPE. */
+	do
+		n = sendmsg(proc->tty_sock, &mh, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n != 1)
+		sbx_exec_fail(errfd, EX_OSERR, "pty: send the master: %s",
+		    n == -1 ? strerror(errno) : "short write");
+	(void)close(master);
+	(void)close(proc->tty_sock);
 }
 
 void

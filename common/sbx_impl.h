@@ -93,6 +93,17 @@ void	sbx_exec_prepare(int, const struct sbx_proc *, int,
 /* RLIMIT_NOFILE 1048576 or the hard limit; RLIMIT_CORE 0. */
 void	sbx_exec_rlimits(void);
 
+/*
+ * If proc->tty and proc->tty_sock > 2: the pty of struct sbx_proc's
+ * tty_sock, its master from posix_openpt(3) (Linux: call it in the app's
+ * root, so that /dev/ptmx is the app's devpts instance), its slave through
+ * TIOCGPTPEER where there is one, else by ptsname(3) beneath rootfd (-1:
+ * by path), chowned to uid; the slave becomes 0, 1 and 2, the master is
+ * sent on tty_sock, and both and tty_sock are closed.  Fails through
+ * errfd.
+ */
+void	sbx_exec_pty(const struct sbx_proc *, int, uid_t, int);
+
 /* setsid() and TIOCSCTTY on fd 0 if proc->tty; fails through errfd. */
 void	sbx_exec_tty(const struct sbx_proc *, int);
 

@@ -9,7 +9,9 @@
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -88,6 +90,8 @@ struct mon {
 	struct stream		*streams;
 	size_t			 nstreams;
 	int			 master;	/* pty master, -1 */
+	int			 pty_sock;	/* it comes on this, -1 */
+	size_t			 tty_stream;	/* its stream */
 	bool			 stdin_relay;	/* -t -i: our stdin to master */
 	bool			 prefix;	/* more than one app */
 	int			 notify;	/* -d: to the parent, -1 */
@@ -574,30 +578,88 @@ tty_winsize(int master)
 		(void)ioctl(master, TIOCSWINSZ, &ws);
 }
 
-/* A pty: master and slave, both O_CLOEXEC, neither our controlling tty. */
+/*
+ * The socket the app's pty master comes back on (struct sbx_proc's
+ * tty_sock): the pty is made inside the pod, from the app's own devpts,
+ * so that ttyname(3) works there.  sp[0] is ours, sp[1] the app's side's,
+ * both O_CLOEXEC and above 2 (exec_child() makes 0-2 the app's), and our
+ * window size is already in it for that side to read (0 x 0: none).
+ */
 static int
-pty_open(int *master, int *slave, struct error *ep)
+pty_sock_open(int sp[2], struct error *ep)
 {
-	const char *name;
+	struct winsize ws;
+	int k, fd;
 
-	*slave = -1;
-	if ((*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
-		return (error_set(ep, EX_OSERR, errno, "posix_openpt"));
-	if (grantpt(*master) == -1 || unlockpt(*master) == -1 ||
-	    (name = ptsname(*master)) == NULL) {
-		error_set(ep, EX_OSERR, errno, "pty");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		return (error_set(ep, EX_OSERR, errno, "socketpair"));
+	for (k = 0; k < 2; k++) {
+		if (sp[k] > 2)
+			continue;
+		if ((fd = fcntl(sp[k], F_DUPFD_CLOEXEC, 3)) == -1) {
+			error_set(ep, EX_OSERR, errno, "dup");
+			goto fail;
+		}
+		(void)close(sp[k]);
+		sp[k] = fd;
+	}
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == -1 &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1)
+		memset(&ws, 0, sizeof(ws));
+	if (write(sp[0], &ws, sizeof(ws)) != (ssize_t)sizeof(ws)) {
+		error_set(ep, EX_OSERR, errno, "pty socket");
 		goto fail;
 	}
-	if ((*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
-		error_set(ep, EX_OSERR, errno, "open '%s'", name);
-		goto fail;
-	}
-	tty_winsize(*master);
 	return (0);
 fail:
-	(void)close(*master);
-	*master = -1;
+	for (k = 0; k < 2; k++)
+		(void)close(sp[k]);
+	sp[0] = sp[1] = -1;
 	return (-1);
+}
+
+/*
+ * The pty master sent on sock (O_CLOEXEC here), or -1: errno EAGAIN if
+ * nothing came yet on a non-blocking sock, 0 if the socket ended first
+ * (the app failed before, and says why on its own), else why.
+ */
+static int
+pty_recv(int sock)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct iovec iov;
+	char byte;
+	ssize_t n;
+	int fd = -1;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		if (n == 0)
+			errno = 0;
+		return (-1);
+	}
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd == -1)
+		errno = EPROTO;
+	return (fd);
 }
 
 /* ------------------------------------------------------------ relaying */
@@ -1018,6 +1080,33 @@ stdio_null(void)
 		(void)close(fd);
 }
 
+/*
+ * The main app's pty master, if it came: relay it from now on, with our
+ * window size (it may have changed since we sent it).
+ */
+static void
+pty_take(struct mon *mo)
+{
+	int fd;
+
+	if (mo->pty_sock < 0)
+		return;
+	if ((fd = pty_recv(mo->pty_sock)) == -1 && errno == EAGAIN)
+		return;
+	(void)close(mo->pty_sock);
+	mo->pty_sock = -1;
+	if (fd == -1) {
+		if (errno != 0)
+			log_warnx("pty of app '%s': %s",
+			    mo->p->m.apps[mo->main].name, strerror(errno));
+		return;
+	}
+	set_nonblock(fd);
+	mo->master = fd;
+	mo->streams[mo->tty_stream].fd = fd;
+	tty_winsize(fd);
+}
+
 static int
 run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
     int notify_fd, int runlock)
@@ -1029,7 +1118,7 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 	struct pollfd *pfds = NULL;
 	int sp[2] = { -1, -1 }, rp[2] = { -1, -1 }, devnull = -1;
 	int *logs = NULL, *close_fds = NULL, *child_fds = NULL;
-	int slave = -1, code, st;
+	int ps[2] = { -1, -1 }, code, st;
 	size_t i, n, napps = p->m.napps, nclose = 0, nchild = 0;
 	bool tty_app;
 
@@ -1039,6 +1128,7 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 	mo.main = main_app;
 	mo.report = -1;
 	mo.master = -1;
+	mo.pty_sock = -1;
 	mo.notify = notify_fd;
 	mo.prefix = napps > 1;
 	mo.pids = xcalloc(napps, sizeof(*mo.pids));
@@ -1076,10 +1166,12 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 	close_fds[nclose++] = rp[0];
 	child_fds[nchild++] = rp[1];
 	if (o->tty) {
-		if (pty_open(&mo.master, &slave, &e) == -1)
+		if (pty_sock_open(ps, &e) == -1)
 			goto fail;
-		close_fds[nclose++] = mo.master;
-		child_fds[nchild++] = slave;
+		set_nonblock(ps[0]);
+		mo.pty_sock = ps[0];
+		close_fds[nclose++] = ps[0];
+		child_fds[nchild++] = ps[1];
 	}
 
 	/* Each app's 0, 1 and 2, and the streams we relay. */
@@ -1095,8 +1187,12 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 			continue;
 		}
 		if (tty_app) {
-			sa[i].fd[0] = sa[i].fd[1] = sa[i].fd[2] = slave;
-			mo.streams[mo.nstreams++] = (struct stream){ mo.master,
+			/* Replaced by the pty it makes (sbx_exec_app()). */
+			sa[i].fd[0] = sa[i].fd[1] = sa[i].fd[2] = devnull;
+			sa[i].proc.tty_sock = ps[1];
+			/* Its fd once the master came (pty_take()). */
+			mo.tty_stream = mo.nstreams;
+			mo.streams[mo.nstreams++] = (struct stream){ -1,
 			    logs[2 * i], STDOUT_FILENO, i, NULL, 0 };
 			mo.stdin_relay = o->interactive;
 			continue;
@@ -1123,8 +1219,6 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 	for (i = 0; i < mo.nstreams; i++)
 		if (mo.prefix)
 			mo.streams[i].line = xmalloc(LINE_MAX_RELAY + 1);
-	if (mo.master >= 0)
-		set_nonblock(mo.master);
 	set_nonblock(rp[0]);
 
 	if (signals_setup(sp, &e) == -1)
@@ -1146,7 +1240,7 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 	sc.close_fds = close_fds;
 	sc.nclose_fds = nclose;
 
-	if (mo.master >= 0 && o->interactive)
+	if (o->tty && o->interactive)
 		tty_raw();
 	if ((mo.sup = sbx_start(&p->sp, &e)) == -1) {
 		tty_restore();
@@ -1162,7 +1256,7 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 	signals_mask(SIG_UNBLOCK);
 	log_info("pod '%s' started, supervisor %ld", p->uuid, (long)mo.sup);
 
-	pfds = xcalloc(mo.nstreams + 3, sizeof(*pfds));
+	pfds = xcalloc(mo.nstreams + 4, sizeof(*pfds));
 	while (!mo.sup_done) {
 		size_t np = 0;
 		unsigned char sigs[64];
@@ -1176,7 +1270,11 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 		pfds[np++].events = POLLIN;
 		pfds[np].fd = sp[0];
 		pfds[np++].events = POLLIN;
-		pfds[np].fd = mo.stdin_relay ? STDIN_FILENO : -1;
+		/* Typed ahead of the pty: the terminal keeps it meanwhile. */
+		pfds[np].fd = mo.stdin_relay && mo.master >= 0 ?
+		    STDIN_FILENO : -1;
+		pfds[np++].events = POLLIN;
+		pfds[np].fd = mo.pty_sock;
 		pfds[np++].events = POLLIN;
 		if (poll(pfds, np, -1) == -1 && errno != EINTR) {
 			error_set(&e, EX_OSERR, errno, "poll");
@@ -1185,6 +1283,8 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 		for (i = 0; i < mo.nstreams; i++)
 			if (pfds[i].revents != 0)
 				stream_read(&mo, &mo.streams[i]);
+		if (pfds[mo.nstreams + 3].revents != 0)
+			pty_take(&mo);
 		if (pfds[mo.nstreams].revents != 0)
 			report_read(&mo);
 		if (pfds[mo.nstreams + 2].revents != 0) {
@@ -1212,6 +1312,9 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 		}
 	}
 	/* What is still in the pipes, without waiting for their EOF. */
+	pty_take(&mo);
+	if (mo.pty_sock >= 0)
+		(void)close(mo.pty_sock);
 	report_read(&mo);
 	for (i = 0; i < mo.nstreams; i++) {
 		stream_read(&mo, &mo.streams[i]);
@@ -1317,7 +1420,7 @@ exec_enter(const struct exec_opts *o)
 	struct sbx_proc proc;
 	struct pod p;
 	size_t ai;
-	int sp[2], ep[2], master = -1, slave = -1, devnull, fd[3];
+	int sp[2], ep[2], ps[2] = { -1, -1 }, master = -1, devnull, fd[3];
 	int st, code = -1;
 	bool relay_in;
 	pid_t pid;
@@ -1335,11 +1438,13 @@ exec_enter(const struct exec_opts *o)
 		error_set(&e, EX_OSERR, errno, "open '/dev/null'");
 		error_exit(&e);
 	}
-	if (o->tty && pty_open(&master, &slave, &e) == -1)
+	/* With -t the pty is made in the pod and replaces fd[]. */
+	if (o->tty && pty_sock_open(ps, &e) == -1)
 		error_exit(&e);
-	fd[0] = o->tty ? slave : o->interactive ? STDIN_FILENO : devnull;
-	fd[1] = o->tty ? slave : STDOUT_FILENO;
-	fd[2] = o->tty ? slave : STDERR_FILENO;
+	proc.tty_sock = ps[1];
+	fd[0] = o->tty || !o->interactive ? devnull : STDIN_FILENO;
+	fd[1] = o->tty ? devnull : STDOUT_FILENO;
+	fd[2] = o->tty ? devnull : STDERR_FILENO;
 	if (signals_setup(sp, &e) == -1)
 		error_exit(&e);
 	if (pipe2(ep, O_CLOEXEC) == -1) {
@@ -1360,8 +1465,8 @@ exec_enter(const struct exec_opts *o)
 		exec_child(&p.sp, &proc, fd, ep[1]);
 	}
 	(void)close(ep[1]);
-	if (slave >= 0)
-		(void)close(slave);
+	if (ps[1] >= 0)
+		(void)close(ps[1]);
 	signals_mask(SIG_UNBLOCK);
 	{
 		char msg[512];
@@ -1388,6 +1493,16 @@ exec_enter(const struct exec_opts *o)
 			(void)fprintf(stderr, "%s: %s\n", log_progname(),
 			    m != NULL ? m + 1 : msg);
 		}
+	}
+	/*
+	 * The error pipe ended: the child has exec'd, having sent the
+	 * master first, or failed and is gone.
+	 */
+	if (ps[0] >= 0) {
+		if ((master = pty_recv(ps[0])) == -1 && errno != 0)
+			log_warnx("pty: %s", strerror(errno));
+		(void)close(ps[0]);
+		tty_winsize(master);
 	}
 	relay_in = master >= 0 && o->interactive;
 	if (master >= 0) {

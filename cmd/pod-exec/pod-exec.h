@@ -56,7 +56,8 @@ struct sup_app {
 	const char	*name;
 	/*
 	 * Descriptors in the supervisor that become the app's 0, 1 and 2
-	 * (the app's pipes, its pty slave, a log file or /dev/null).
+	 * (the app's pipes, a log file or /dev/null; with proc.tty_sock,
+	 * /dev/null until sbx_exec_app() puts the pty it makes there).
 	 */
 	int		 fd[3];
 	struct sbx_proc	 proc;

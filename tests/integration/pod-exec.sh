@@ -546,10 +546,15 @@ t_case "prefixing: partial last lines, lines longer than the buffer" \
     partial_lines
 
 tty_restored() {
-	pod_of -- sh -c 'exit 3'
+	# The pty is the app's own (its devpts): tty(1) names it; it has
+	# our window size (set before the app starts, and again once the
+	# monitor has the master, so only losing both fails here).
+	pod_of -- sh -c 'tty; stty size; test -t 1 && test -t 2 || exit 9;
+	    exit 3'
 	# Each run inside a terminal of script(1): the settings before and
 	# after must be the same, whichever way pod-exec ends.
 	cat >"$T/tty.sh" <<-EOF
+	stty rows 33 cols 77
 	stty -g >"$T/tty.before"
 	pod-exec -R "$R" -t -i "$POD"
 	echo "rc=\$?" >"$T/tty.rc"
@@ -558,8 +563,30 @@ tty_restored() {
 	script -qec "sh '$T/tty.sh'" /dev/null </dev/null >/dev/null 2>&1 || :
 	check_eq "rc=3" "$(cat "$T/tty.rc")" "status under a terminal"
 	check_eq "$(cat "$T/tty.before")" "$(cat "$T/tty.after")" "stty"
+	a=$(state '.apps[0].name')
+	check_grep '^/dev/pts/[0-9]' "$R/pods/$POD/logs/$a.out"
+	check_grep '^33 77' "$R/pods/$POD/logs/$a.out"
+	# -e -t: the same in a running pod, and nothing but 0-2 open.
+	pod_of -- sh -c 'sleep 100 & wait'
+	check_exit 0 pe -d "$POD"
+	cat >"$T/tty.sh" <<-EOF
+	stty -g >"$T/tty.before"
+	pod-exec -R "$R" -e "$POD" -t -i -- \
+	    sh -c 'tty; ls -1 /proc/\$\$/fd; exit 4' >"$T/tty.out"
+	echo "rc=\$?" >"$T/tty.rc"
+	stty -g >"$T/tty.after"
+	EOF
+	script -qec "sh '$T/tty.sh'" /dev/null </dev/null >/dev/null 2>&1 || :
+	check_eq "rc=4" "$(cat "$T/tty.rc")" "-e -t status"
+	check_eq "$(cat "$T/tty.before")" "$(cat "$T/tty.after")" "-e -t stty"
+	check_grep '^/dev/pts/[0-9]' "$T/tty.out"
+	check_eq "0 1 2" "$(tr -d '\r' <"$T/tty.out" | sed 1d | tr '\n' ' ' |
+	    sed 's/ $//')" "-e -t fds"
+	check_exit 0 pe -k "$POD" TERM
+	t_wait 10 sh -c "test \"\$(jq -r .phase '$R/pods/$POD/state.json')\" \
+	    = exited" || fail "not exited after -k: $(state .phase)"
 }
-t_case "-t -i restores the terminal" tty_restored
+t_case "-t: the pod's own pty, the terminal restored" tty_restored
 
 usage_errors() {
 	pod_of -- true

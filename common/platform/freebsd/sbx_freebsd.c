@@ -728,6 +728,11 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 		sbx_exec_fail(errfd, EX_OSERR, "attach to jail '%s': %s", name,
 		    strerror(errno));
 	/*
+	 * A pty of the jail's, its slave opened beneath the app's root
+	 * (its devfs ruleset unhides pts), while our descriptors are open.
+	 */
+	sbx_exec_pty(proc, rootfd, x.ids.uid, errfd);
+	/*
 	 * rootfd, opened on the host, is the app's root inside the jail.
 	 * Once attached we are chrooted, and chroot(2) then refuses while
 	 * any directory is open (kern.chroot_allow_open_directories=1, the

@@ -920,6 +920,8 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "no_new_privs: %s",
 		    strerror(errno));
+	/* In the app's root: /dev/ptmx is its own devpts instance. */
+	sbx_exec_pty(proc, -1, x.ids.uid, errfd);
 	sbx_exec_tty(proc, errfd);
 	if (setgroups(x.ids.ngroups, x.ids.groups) == -1 ||
 	    setgid(x.ids.gid) == -1 || setuid(x.ids.uid) == -1)
