@@ -356,7 +356,8 @@ build_freebsd(struct pod *p)
 			p->sp.linux_abi = true;
 		for (j = 0; j < as->ndevfs_rules; j++) {
 			for (k = 0; k < p->sp.ndevfs_rules; k++)
-				if (strcmp(p->devfs[k], as->devfs_rules[j]) == 0)
+				if (strcmp(p->devfs[k],
+				    as->devfs_rules[j]) == 0)
 					break;
 			if (k == p->sp.ndevfs_rules)
 				p->devfs[p->sp.ndevfs_rules++] =
@@ -816,6 +817,21 @@ state_exited(struct mon *mo, struct pod_state *st)
 		as->has_status = mo->has_status[i];
 		as->status = mo->status[i];
 	}
+}
+
+/* A killed pod-exec left the pod "running": its processes are gone. */
+static void
+state_abandoned(struct mon *mo, struct pod_state *st)
+{
+	size_t i;
+
+	(void)mo;
+	st->phase = POD_EXITED;
+	st->finished = (int64_t)time(NULL);
+	st->pid = 0;
+	st->pid_start = 0;
+	for (i = 0; i < st->napps; i++)
+		st->apps[i].pid = 0;
 }
 
 /*
@@ -1278,6 +1294,12 @@ run_monitor(const struct exec_opts *o, struct pod *p, size_t main_app,
 		pfds[np++].events = POLLIN;
 		if (poll(pfds, np, -1) == -1 && errno != EINTR) {
 			error_set(&e, EX_OSERR, errno, "poll");
+			/* We cannot watch the pod any more: end it. */
+			(void)kill(mo.sup, SIGKILL);
+			if (waitpid(mo.sup, &st, 0) == mo.sup) {
+				mo.sup_done = true;
+				mo.sup_status = status_code(st);
+			}
 			break;
 		}
 		for (i = 0; i < mo.nstreams; i++)
@@ -1359,6 +1381,32 @@ fail:
 	error_exit(&e);
 }
 
+/*
+ * The run lock, taken to run the pod.  pod-exec -e/-k and pod-render -D
+ * probe it with a shared lock for an instant: wait those out (about a
+ * second at most) rather than call the pod running.
+ */
+static int
+run_lock_take(struct pod *p, struct error *ep)
+{
+	const struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int fd, tries, r;
+
+	for (tries = 0;; tries++) {
+		if ((fd = pod_run_lock(p->dirfd, false, ep)) != -1)
+			return (fd);
+		if (ep->exit != EX_TEMPFAIL)
+			return (-1);
+		error_clear(ep);
+		if ((r = pod_is_running(p->dirfd, ep)) == -1)
+			return (-1);
+		if (r == 1 || tries == 100)
+			return (error_set(ep, EX_TEMPFAIL, 0, "pod '%s' is "
+			    "running", p->uuid));
+		(void)nanosleep(&pause, NULL);
+	}
+}
+
 int
 exec_run(const struct exec_opts *o)
 {
@@ -1372,17 +1420,19 @@ exec_run(const struct exec_opts *o)
 		error_exit(&e);
 	if (app_index(&p, o->main_app, &main_app, &e) == -1)
 		error_exit(&e);
-	if ((runlock = pod_run_lock(p.dirfd, false, &e)) == -1) {
-		if (e.exit == EX_TEMPFAIL)
-			error_set(&e, EX_TEMPFAIL, 0, "pod '%s' is running",
-			    p.uuid);
+	if ((runlock = run_lock_take(&p, &e)) == -1)
 		error_exit(&e);
-	}
 	if (p.st.phase == POD_RUNNING) {
+		struct mon m;
+
 		/* Its pod-exec was killed: clean up after it. */
 		log_warnx("pod '%s' was left running by a killed pod-exec; "
 		    "cleaning up", p.uuid);
 		if (sbx_teardown(&p.sp, &e) == -1)
+			error_exit(&e);
+		(void)memset(&m, 0, sizeof(m));
+		m.p = &p;
+		if (state_update(&m, state_abandoned, &e) == -1)
 			error_exit(&e);
 	}
 	if (o->detach) {
@@ -1522,8 +1572,13 @@ exec_enter(const struct exec_opts *o)
 		pf[1].events = POLLIN;
 		pf[2].fd = relay_in ? STDIN_FILENO : -1;
 		pf[2].events = POLLIN;
-		if (poll(pf, 3, -1) == -1 && errno != EINTR)
+		if (poll(pf, 3, -1) == -1 && errno != EINTR) {
+			/* We cannot relay any more: end the command. */
+			(void)kill(pid, SIGKILL);
+			if (waitpid(pid, &st, 0) == pid)
+				code = status_code(st);
 			break;
+		}
 		if (pf[1].revents != 0) {
 			while ((n = read(master, buf, sizeof(buf))) > 0) {
 				int out = STDOUT_FILENO;

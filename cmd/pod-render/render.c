@@ -787,8 +787,8 @@ unpack_missing(struct render *r, struct error *ep)
 			return (-1);
 		if (rc == 0)
 			return (error_set(ep, EX_SOFTWARE, 0, "image '%s': "
-			    "chain %s is still not unpacked", r->imgs[i].img.name,
-			    r->imgs[i].chain));
+			    "chain %s is still not unpacked",
+			    r->imgs[i].img.name, r->imgs[i].chain));
 	}
 	return (0);
 }
@@ -1255,7 +1255,8 @@ render_destroy(const struct render_opts *o, struct error *ep)
 	const char *uuid = o->destroy;
 	size_t i;
 	bool has_state = false;
-	int podsfd = -1, podfd = -1, plock = -1, rlock = -1, rc, rv = -1;
+	int podsfd = -1, podfd = -1, plock = -1, rlock = -1, runlk = -1, rc;
+	int rv = -1;
 
 	(void)memset(&s, 0, sizeof(s));
 	if (store_open(&st, store_root_choose(o->root), false, ep) == -1)
@@ -1283,11 +1284,16 @@ render_destroy(const struct render_opts *o, struct error *ep)
 	if ((rlock = lock_take(st.locksfd, lname, true, true, ep)) == -1 ||
 	    (plock = pod_lock(podfd, false, ep)) == -1)
 		goto out;
-	/* Started meanwhile? pod-exec takes the run lock first. */
-	if ((rc = pod_is_running(podfd, ep)) != 0) {
-		if (rc == 1)
+	/*
+	 * Hold the run lock while destroying, so that pod-exec, which takes
+	 * it first, cannot start the pod meanwhile.
+	 */
+	if ((runlk = pod_run_lock(podfd, false, ep)) == -1) {
+		if (ep->exit == EX_TEMPFAIL) {
+			error_clear(ep);
 			error_set(ep, EX_TEMPFAIL, 0, "pod '%s' is running",
 			    uuid);
+		}
 		goto out;
 	}
 	(void)snprintf(dir, sizeof(dir), "%s/pods/%s", st.root, uuid);
@@ -1378,6 +1384,7 @@ out:
 	free(sa);
 	pod_state_release(&s);
 	driver_close(drv);
+	lock_release(runlk);
 	lock_release(plock);
 	if (rlock != -1)
 		(void)lock_unlink(st.locksfd, lname, rlock);

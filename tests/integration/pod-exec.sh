@@ -37,7 +37,17 @@ fresh_root() {
 # render ARGS...: pod-render in $R; the uuid goes to $POD.
 render() {
 	POD=$(pod-render -q -R "$R" "$@") || fail "pod-render $*"
-	t_cleanup_add "pod-render -q -R '$R' -D '$POD' 2>/dev/null"
+	# A case that failed may leave its pod running: end it first.
+	# (One line: lib.sh keeps one cleanup per line.)
+	t_cleanup_add "end_pod '$R' '$POD'"
+}
+
+# end_pod ROOT UUID: kill the pod if it still runs, then destroy it.
+end_pod() {
+	test -d "$1/pods/$2" || return 0
+	pod-exec -q -R "$1" -k "$2" KILL 2>/dev/null
+	t_wait 10 flock -n "$1/pods/$2/run.lock" true
+	pod-render -q -R "$1" -D "$2" 2>/dev/null
 }
 
 # pe ARGS...: pod-exec in $R.
@@ -354,11 +364,16 @@ main_grace() {
 	render_pod <<-EOF
 	 "apps": [
 	  {"name": "side", "image": {"name": "$IMG"},
-	   "app": {"exec": ["/bin/sh", "-c", "trap '' TERM; sleep 100"]}},
+	   "app": {"exec": ["/bin/sh", "-c",
+	     "trap '' TERM; touch /s/trapped; sleep 100"]},
+	   "mounts": [{"volume": "s", "path": "/s"}]},
 	  {"name": "polite", "image": {"name": "$IMG"},
 	   "app": {"exec": ["/bin/sleep", "100"]}},
 	  {"name": "web", "image": {"name": "$IMG"},
-	   "app": {"exec": ["/bin/sh", "-c", "sleep 0.3; exit 5"]}}]}
+	   "app": {"exec": ["/bin/sh", "-c",
+	     "while ! test -e /s/trapped; do sleep 0.05; done; exit 5"]},
+	   "mounts": [{"volume": "s", "path": "/s"}]}],
+	 "volumes": [{"name": "s", "kind": "empty"}]}
 	EOF
 	start=$(date +%s)
 	check_exit 5 pe --main web --grace 1 "$POD"
