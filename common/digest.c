@@ -116,7 +116,8 @@ digest_validate(const char *s, enum digest_alg *algp, struct error *ep)
 	if (is_alg_name(s, alen) && colon[1] != '\0')
 		return (error_set(ep, EX_DATAERR, 0,
 		    "unsupported digest algorithm '%.*s' in '%s'",
-		    (int)(alen < 32 ? alen : 32), s, error_shown(s, b, sizeof(b))));
+		    (int)(alen < 32 ? alen : 32), s,
+		    error_shown(s, b, sizeof(b))));
 	return (error_set(ep, EX_DATAERR, 0, "invalid digest '%s'",
 	    error_shown(s, b, sizeof(b))));
 }

@@ -799,8 +799,11 @@ driver_zfs_pod_clone(struct driver *d, const char *hex, const char *uuid,
 	if (pod_parent(d, uuid, pds, sizeof(pds), ep) == -1)
 		return (-1);
 	n = snprintf(out, DRIVER_POD_DATASET_MAX, "%s/%s", pds, sub);
-	if (n < 0 || n >= DRIVER_POD_DATASET_MAX)
+	if (n < 0 || n >= DRIVER_POD_DATASET_MAX) {
+		/* A cut name could be another dataset: never leave it. */
+		out[0] = '\0';
 		return (error_set(ep, EX_SOFTWARE, 0, "dataset name too long"));
+	}
 	ds_name(d, hex, snap, sizeof(snap));
 	(void)strncat(snap, "@layer", sizeof(snap) - strlen(snap) - 1);
 	return (zfs_cmd(argv, NULL, ep));
@@ -818,8 +821,11 @@ driver_zfs_pod_create(struct driver *d, const char *uuid, const char *sub,
 	if (pod_parent(d, uuid, pds, sizeof(pds), ep) == -1)
 		return (-1);
 	n = snprintf(out, DRIVER_POD_DATASET_MAX, "%s/%s", pds, sub);
-	if (n < 0 || n >= DRIVER_POD_DATASET_MAX)
+	if (n < 0 || n >= DRIVER_POD_DATASET_MAX) {
+		/* A cut name could be another dataset: never leave it. */
+		out[0] = '\0';
 		return (error_set(ep, EX_SOFTWARE, 0, "dataset name too long"));
+	}
 	argv = xcalloc(2 * nprops + 8, sizeof(*argv));
 	argv[k++] = "zfs";
 	argv[k++] = "create";

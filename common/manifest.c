@@ -611,7 +611,8 @@ effective_type(const json_t *root, const char *mt, const char *ct,
 
 	if (mt != NULL && ct != NULL && strcmp(mt, ct) != 0)
 		return (error_set(ep, EX_DATAERR, 0, "mediaType '%s' "
-		    "contradicts Content-Type '%s'", error_shown(mt, b1, sizeof(b1)),
+		    "contradicts Content-Type '%s'",
+		    error_shown(mt, b1, sizeof(b1)),
 		    error_shown(ct, b2, sizeof(b2))));
 	*outp = mt != NULL ? mt : ct;
 	if (*outp != NULL)
@@ -677,8 +678,8 @@ manifest_parse(const void *buf, size_t len, const char *content_type,
 		if (strncmp(eff, MT_DOCKER_SCHEMA1,
 		    strlen(MT_DOCKER_SCHEMA1)) == 0)
 			error_set(ep, EX_DATAERR, 0, "Docker schema 1 "
-			    "manifests ('%s') are not supported", error_shown(eff, b,
-			    sizeof(b)));
+			    "manifests ('%s') are not supported",
+			    error_shown(eff, b, sizeof(b)));
 		else
 			error_set(ep, EX_DATAERR, 0, "unsupported manifest "
 			    "media type '%s'", error_shown(eff, b, sizeof(b)));
@@ -861,7 +862,8 @@ config_parse_diffids(const void *buf, size_t len, char ***diffidsp,
 	}
 	if (type == NULL || strcmp(type, "layers") != 0) {
 		error_set(ep, EX_DATAERR, 0, "rootfs.type is '%s', not "
-		    "'layers'", type != NULL ? error_shown(type, b, sizeof(b)) : "");
+		    "'layers'",
+		    type != NULL ? error_shown(type, b, sizeof(b)) : "");
 		goto out;
 	}
 	ids = jsonx_array(rootfs, "diff_ids", &bad, ep);

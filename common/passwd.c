@@ -24,6 +24,9 @@
 #include "common/platform.h"
 #include "common/xalloc.h"
 
+/* Names come from the image or the manifest: quote them safely. */
+#define	SHOWN(s)	error_shown((s), (char[72]){ 0 }, 72)
+
 struct dbfile {
 	char	*buf;
 	size_t	 len;
@@ -322,12 +325,12 @@ passwd_resolve(int rootfd, const char *user, const char *group,
 		user = "0";
 	if ((byid = all_digits(user)) && !passwd_parse_id(user, &uid))
 		return (error_set(ep, EX_CONFIG, 0,
-		    "user '%s': id out of range (0 to %lu)", user,
+		    "user '%s': id out of range (0 to %lu)", SHOWN(user),
 		    PASSWD_ID_MAX));
 	if (group != NULL && all_digits(group) &&
 	    !passwd_parse_id(group, &gid))
 		return (error_set(ep, EX_CONFIG, 0,
-		    "group '%s': id out of range (0 to %lu)", group,
+		    "group '%s': id out of range (0 to %lu)", SHOWN(group),
 		    PASSWD_ID_MAX));
 	if (group != NULL && *group == '\0')
 		return (error_set(ep, EX_CONFIG, 0, "empty group name"));
@@ -346,7 +349,7 @@ passwd_resolve(int rootfd, const char *user, const char *group,
 	pw_lookup(&pwf, user, byid, uid, &pw);
 	if (!pw.found && !byid) {
 		error_set(ep, EX_CONFIG, 0,
-		    "user '%s' not in the image's /etc/passwd", user);
+		    "user '%s' not in the image's /etc/passwd", SHOWN(user));
 		goto out;
 	}
 	ids->uid = (uid_t)(pw.found ? pw.uid : uid);
@@ -368,7 +371,8 @@ passwd_resolve(int rootfd, const char *user, const char *group,
 			goto out;
 		if (!grfound) {
 			error_set(ep, EX_CONFIG, 0,
-			    "group '%s' not in the image's /etc/group", group);
+			    "group '%s' not in the image's /etc/group",
+			    SHOWN(group));
 			goto out;
 		}
 		ids->gid = (gid_t)gid;

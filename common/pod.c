@@ -316,6 +316,13 @@ app_from_json(const json_t *o, size_t idx, struct pod_app_state *a,
 			    xstrdup(json_string_value(v));
 		}
 	}
+	/* An overlay root has all three, each absolute; others none. */
+	if ((a->upper[0] != '\0' && a->upper[0] != '/') ||
+	    (a->work[0] != '\0' && a->work[0] != '/') ||
+	    (a->upper[0] == '\0') != (a->work[0] == '\0') ||
+	    (a->upper[0] == '\0') != (a->nlowerdirs == 0))
+		return (error_set(ep, EX_DATAERR, 0, "%s: upper, work and "
+		    "lowerdirs must be absolute and come together", where));
 	if ((lo = jsonx_array(o, "devfs_rules", &bad, ep)) == NULL && bad)
 		return (error_wrap(ep, "%s", where));
 	if (lo != NULL) {

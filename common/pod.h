@@ -44,7 +44,8 @@
  *		"owned": true } ] }		an empty volume of the pod
  *
  * Readers refuse unknown phases and drivers, strings too long for struct
- * pod_state, and relative paths (EX_DATAERR); unknown keys are ignored, so
+ * pod_state, relative paths, and an app with only some of upper, work and
+ * lowerdirs (EX_DATAERR); unknown keys are ignored, so
  * that later versions may add some.
  *
  * Modes: pods/ is 0700 (pod_root_open() with create sets it), and is the
@@ -129,7 +130,7 @@ struct pod_volume_state {
 	char		 name[POD_NAME_MAX + 1];
 	char		 path[PATH_MAX];	/* absolute host path */
 	char		 dataset[DRIVER_DATASET_MAX + 64];  /* zfs, or "" */
-	bool		 owned;			/* empty: destroyed with the pod */
+	bool		 owned;		/* empty: destroyed with the pod */
 };
 
 struct pod_state {
@@ -140,7 +141,7 @@ struct pod_state {
 	int64_t			 started;	/* 0: never */
 	int64_t			 finished;	/* 0: not yet */
 	pid_t			 pid;		/* supervisor (host view), 0 */
-	uint64_t		 pid_start;	/* os_proc_start_time() of pid */
+	uint64_t		 pid_start;	/* sbx_proc_start_time() */
 	char			 main_app[POD_NAME_MAX + 1];  /* "" */
 	struct pod_app_state	*apps;
 	size_t			 napps;

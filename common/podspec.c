@@ -631,6 +631,9 @@ podspec_parse_quantity(const char *s, int64_t *out, struct error *ep)
 			return (error_set(ep, EX_DATAERR, 0,
 			    "quantity '%s' is too large", SHOW(s)));
 		if (r == 0 && end == s + n) {
+			if (v > PODSPEC_MEMORY_MAX)
+				return (error_set(ep, EX_DATAERR, 0,
+				    "quantity '%s' is too large", SHOW(s)));
 			*out = v;
 			return (0);
 		}
@@ -664,7 +667,7 @@ podspec_parse_cpu(const char *s, int64_t *out, struct error *ep)
 			    "cpu '%s': precision finer than 1m", SHOW(s)));
 	} else
 		r = -1;
-	if (r == -2)
+	if (r == -2 || (r == 0 && v > PODSPEC_CPU_MAX))
 		return (error_set(ep, EX_DATAERR, 0, "cpu '%s' is too large",
 		    SHOW(s)));
 	if (r == -1 || end != s + n)

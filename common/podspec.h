@@ -26,15 +26,17 @@
  *			Ki Mi Gi Ti (2^n), or plain bytes
  *	resource/cpu	{"limit": "500m"}  millicores ("2" = 2000m)
  *	io.berth/pids	{"limit": 512}     most processes in the pod
- * Others are kept (struct pod_isolator) so that a caller can refuse them
- * by name (podspec_unsupported()).
+ * Others are kept (struct pod_isolator): podspec_preflight() refuses
+ * them by name, podspec_unsupported() lists them.
  *
  * Pod annotations that berth reads:
- *	io.berth/hostname	the pod's hostname (pod-render sets it: --hostname,
- *				else the first 8 characters of the uuid)
+ *	io.berth/hostname	the pod's hostname (pod-render sets it:
+ *				--hostname, else the first 8 characters of
+ *				the uuid)
  *
  * Image labels that berth reads (the guards; documented in pod-render(8)):
- *	io.berth.env.NAME	"required[;DESCRIPTION]" or "optional[;DESCRIPTION]":
+ *	io.berth.env.NAME	"required[;DESCRIPTION]" or
+ *				"optional[;DESCRIPTION]":
  *				a required variable must be set by the
  *				manifest (or the image's own Env).
  *	io.berth.volume.PATH	"FLAGS[;DESCRIPTION]", FLAGS a comma list of
@@ -222,13 +224,23 @@ void	podspec_limits(const struct pod_manifest *, const struct pod_app *,
 size_t	podspec_unsupported(const struct pod_manifest *, char *, size_t);
 
 /*
+ * The largest limits we take: 4 PiB of memory, a million CPUs.  The sum
+ * over POD_LIST_MAX apps, and a cgroup's CPU quota in microseconds, stay
+ * far inside int64_t.
+ */
+#define	PODSPEC_MEMORY_MAX	((int64_t)1 << 52)
+#define	PODSPEC_CPU_MAX		((int64_t)1000 * 1000 * 1000)
+
+/*
  * k8s quantity ("512M", "1Gi", "1000", "1.5Gi"; k is also 10^3) to bytes,
- * a fraction of a byte rounded up; -1 EX_DATAERR (also past INT64_MAX).
+ * a fraction of a byte rounded up; -1 EX_DATAERR (also past
+ * PODSPEC_MEMORY_MAX).
  */
 int	podspec_parse_quantity(const char *, int64_t *, struct error *);
 /*
- * cpu ("500m", "2", "0.5") to millicores; -1 EX_DATAERR, also for
- * precision finer than 1m ("0.0005", "1.5m") as Kubernetes does.
+ * cpu ("500m", "2", "0.5") to millicores; -1 EX_DATAERR, also past
+ * PODSPEC_CPU_MAX and for precision finer than 1m ("0.0005", "1.5m") as
+ * Kubernetes does.
  */
 int	podspec_parse_cpu(const char *, int64_t *, struct error *);
 

@@ -133,7 +133,8 @@ check_domain(const char *d, struct error *ep)
 		colon = close + 1;
 		if (*colon != '\0' && *colon != ':')
 			return (bad_ref(ep, "domain '%s': unexpected text "
-			    "after the IPv6 address", error_shown(d, b, sizeof(b))));
+			    "after the IPv6 address",
+			    error_shown(d, b, sizeof(b))));
 	} else {
 		colon = strchr(d, ':');
 		n = colon != NULL ? (size_t)(colon - d) : strlen(d);

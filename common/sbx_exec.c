@@ -438,13 +438,29 @@ sbx_exec_tty(const struct sbx_proc *proc, int errfd)
 		    strerror(errno));
 }
 
+/* close_range(2) of [lo, hi], or one close(2) at a time without it. */
+static void
+close_from_to(unsigned int lo, unsigned int hi)
+{
+	long max;
+	unsigned int fd;
+
+	if (lo > hi || close_range(lo, hi, 0) == 0)
+		return;
+	/* ENOSYS (Linux before 5.9): fail closed, not open. */
+	if ((max = sysconf(_SC_OPEN_MAX)) < 0 || max > 1048576)
+		max = 1048576;
+	for (fd = lo; fd <= hi && fd < (unsigned int)max; fd++)
+		(void)close((int)fd);
+}
+
 void
 sbx_exec_close_fds(int errfd)
 {
 	/* The CVE-2024-21626 class: nothing of ours reaches the app. */
 	if (errfd > 3)
-		(void)close_range(3, (unsigned int)errfd - 1, 0);
-	(void)close_range(errfd >= 3 ? (unsigned int)errfd + 1 : 3, ~0U, 0);
+		close_from_to(3, (unsigned int)errfd - 1);
+	close_from_to(errfd >= 3 ? (unsigned int)errfd + 1 : 3, ~0U);
 }
 
 _Noreturn void

@@ -111,9 +111,10 @@ void	sbx_exec_tty(const struct sbx_proc *, int);
 void	sbx_exec_close_fds(int);
 
 /*
- * Reset every signal to SIG_DFL, unblock them all and execve argv[0] with envp, looking a name
- * without '/' up in envp's PATH (default SBX_DEFAULT_PATH) as execvp(3)
- * does.  Never returns: 127 if not found, 126 if not executable.
+ * Reset every signal to SIG_DFL, unblock them all and execve argv[0]
+ * with envp, looking a name without '/' up in envp's PATH (default
+ * SBX_DEFAULT_PATH) as execvp(3) does.  Never returns: 127 if not found,
+ * 126 if not executable.
  */
 _Noreturn void	sbx_exec_run(char *const *, char **, int);
 

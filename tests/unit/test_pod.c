@@ -152,7 +152,8 @@ fill_state(struct pod_state *s)
 	(void)snprintf(s->volumes[0].dataset, sizeof(s->volumes[0].dataset),
 	    "tank/berth/pods/u/vol-data");
 	s->volumes[0].owned = true;
-	(void)snprintf(s->volumes[1].name, sizeof(s->volumes[1].name), "host-1");
+	(void)snprintf(s->volumes[1].name, sizeof(s->volumes[1].name),
+	    "host-1");
 	(void)snprintf(s->volumes[1].path, sizeof(s->volumes[1].path),
 	    "/srv/shared");
 }
@@ -284,6 +285,13 @@ test_state_bad(void)
 		{ "{\"phase\":\"created\",\"driver\":\"dir\",\"apps\":[{"
 		    "\"name\":\"a\",\"rootfs\":\"/x\",\"lowerdirs\":[1]}]}",
 		    "lowerdirs[0]" },
+		{ "{\"phase\":\"created\",\"driver\":\"overlay\",\"apps\":"
+		    "[{\"name\":\"a\",\"rootfs\":\"/x\",\"lowerdirs\":"
+		    "[\"/l\"]}]}", "come together" },
+		{ "{\"phase\":\"created\",\"driver\":\"overlay\",\"apps\":"
+		    "[{\"name\":\"a\",\"rootfs\":\"/x\",\"lowerdirs\":"
+		    "[\"/l\"],\"upper\":\"u\",\"work\":\"/w\"}]}",
+		    "come together" },
 		{ "{\"phase\":\"created\",\"driver\":\"dir\",\"apps\":[{"
 		    "\"name\":\"a\",\"rootfs\":\"/x\",\"devfs_rules\":[\"\"]}]}",
 		    "devfs_rules[0]" },

@@ -343,7 +343,7 @@ devfs_ruleset_install(const struct jailspec_devfs *ds, unsigned *rsp,
 	struct devfs_rule k;
 	unsigned attempt, rs;
 	size_t i;
-	int devfd, state, rv = -1;
+	int devfd, err, state, rv = -1;
 
 	/* The rules ioctls go to any devfs mount: the host's /dev. */
 	if ((devfd = open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
@@ -362,13 +362,15 @@ devfs_ruleset_install(const struct jailspec_devfs *ds, unsigned *rsp,
 		}
 		if (i == ds->nrules)
 			goto done;
+		/* devfs_ruleset_state() below changes errno. */
+		err = errno;
 		/* Another pod-exec raced us to this number: look again. */
-		if (errno == EEXIST &&
+		if (err == EEXIST &&
 		    devfs_ruleset_state(devfd, ds, rs) == 1)
 			goto done;
-		if (errno != EEXIST) {
-			error_set(ep, errno == EPERM ? EX_NOPERM : EX_OSERR,
-			    errno, "add devfs rule %zu to ruleset %u", i + 1,
+		if (err != EEXIST) {
+			error_set(ep, err == EPERM ? EX_NOPERM : EX_OSERR,
+			    err, "add devfs rule %zu to ruleset %u", i + 1,
 			    rs);
 			goto out;
 		}

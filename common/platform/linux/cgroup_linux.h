@@ -24,8 +24,9 @@ struct cgroup_limits {
 
 /*
  * Nothing when no limit is set: such a pod has no cgroup of its own.
- * Otherwise create (or reuse) berth/<uuid> in every hierarchy and write the limits;
- * a limit of 0 writes "unlimited", so a reused group gets exactly these.
+ * Otherwise create (or reuse) berth/<uuid> in every hierarchy and write
+ * the limits; a limit of 0 writes "unlimited", so a reused group gets
+ * exactly these.
  * v1 memory also limits memory+swap to the same where the host accounts
  * swap (memory.memsw.limit_in_bytes), v2 sets memory.swap.max to 0.
  * EX_OSERR on failure, with the groups made so far left for

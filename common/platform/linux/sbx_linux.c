@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The Linux sandbox of a pod (common/sbx.h): one set of namespaces per
- * pod, pivot_root into the pod directory, a chroot per app, cgroups for
- * the limits (cgroup_linux.c).
+ * pod, pivot_root into the pod directory, and per app a mount namespace
+ * of its own with pivot_root into the app's root; cgroups for the limits
+ * (cgroup_linux.c).
  *
  * The images are hostile: every mount target is resolved beneath the
  * app's root with openat2(RESOLVE_IN_ROOT) (os_open_beneath()), created
@@ -104,9 +105,11 @@ open_file_beneath(int rootfd, const char *path, struct error *ep)
 			ep->exit = EX_DATAERR;
 		return (-1);
 	}
-	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
-		error_set(ep, EX_DATAERR, S_ISDIR(st.st_mode) ? EISDIR : errno,
-		    "'%s'", path);
+	if (fstat(fd, &st) == -1) {
+		error_set(ep, EX_OSERR, errno, "stat '%s'", path);
+		sbx_close_fd(&fd);
+	} else if (S_ISDIR(st.st_mode)) {
+		error_set(ep, EX_DATAERR, EISDIR, "'%s'", path);
 		sbx_close_fd(&fd);
 	}
 	return (fd);
@@ -910,7 +913,7 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 		sbx_exec_fail(errfd, EX_OSERR, "pivot_root '%s': %s", root,
 		    strerror(errno));
 	(void)close(rootfd);
-	/* Inside the chroot, a symlinked cwd can only lead inside it. */
+	/* Inside the app's root, a symlinked cwd can only lead inside it. */
 	if (chdir(x.cwd) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", x.cwd,
 		    strerror(errno));
