@@ -129,8 +129,8 @@ main(int argc, char *argv[])
 		 */
 		if (sig != SIGKILL && !supervisor_forwards(sig)) {
 			error_set(&e, EX_USAGE, 0, "signal '%s' is not "
-			    "forwarded to the apps (HUP INT QUIT TERM USR1 USR2 "
-			    "are, KILL ends the pod)", opts.signal);
+			    "forwarded to the apps (HUP INT QUIT TERM USR1 "
+			    "USR2 are, KILL ends the pod)", opts.signal);
 			error_exit(&e);
 		}
 		return (exec_kill(&opts));
