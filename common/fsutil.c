@@ -64,6 +64,23 @@ write_all(int fd, const void *buf, size_t len, struct error *ep)
 }
 
 int
+write_line(int fd, const char *what, const char *s, struct error *ep)
+{
+	size_t len = strlen(s);
+	char *buf;
+	int rv;
+
+	buf = xmalloc(len + 1);
+	(void)memcpy(buf, s, len);
+	buf[len] = '\n';
+	rv = write_all(fd, buf, len + 1, ep);
+	free(buf);
+	if (rv == -1)
+		return (error_set(ep, EX_IOERR, ep->errnum, "%s", what));
+	return (0);
+}
+
+int
 file_read_all(int atfd, const char *path, size_t max, char **bufp,
     size_t *lenp, struct error *ep)
 {

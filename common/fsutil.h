@@ -47,6 +47,13 @@ int	mkdir_p(int, const char *, mode_t, struct error *);
 int	write_all(int, const void *, size_t, struct error *);
 
 /*
+ * Write s and a newline to fd with one write_all(): how a program hands
+ * its result (an identifier, or one compact JSON document) to the next
+ * one on stdout.  EX_IOERR with the message what (e.g. "stdout").
+ */
+int	write_line(int, const char *, const char *, struct error *);
+
+/*
  * Take an flock(2) lock on dirfd/path (created if missing, mode 0600,
  * never through a symlink).  exclusive or shared; without nonblock, waits;
  * with nonblock, EX_TEMPFAIL if held elsewhere.  Returns the lock fd

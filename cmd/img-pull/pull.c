@@ -22,6 +22,8 @@
 
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/fsutil.h"
+#include "common/jsonx.h"
 #include "common/log.h"
 #include "common/manifest.h"
 #include "common/progress.h"
@@ -406,11 +408,10 @@ print_result(struct pull *p, struct error *ep)
 	json_t *o, *layers;
 	char *s;
 	size_t i;
+	int rv;
 
 	if (!p->o->json) {
-		if (printf("%s\n", p->digest) < 0 || fflush(stdout) == EOF)
-			return (error_set(ep, EX_IOERR, errno, "stdout"));
-		return (0);
+		return (write_line(STDOUT_FILENO, "stdout", p->digest, ep));
 	}
 	layers = json_array();
 	for (i = 0; i < p->m.nlayers; i++)
@@ -438,16 +439,11 @@ print_result(struct pull *p, struct error *ep)
 		    "digest", p->index_digest, "mediaType", p->index_mt));
 	else
 		(void)json_object_set_new(o, "index", json_null());
-	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	s = jsonx_dump(o, NULL);
 	json_decref(o);
-	if (s == NULL)
-		return (error_set(ep, EX_SOFTWARE, 0, "cannot build JSON"));
-	if (printf("%s\n", s) < 0 || fflush(stdout) == EOF) {
-		free(s);
-		return (error_set(ep, EX_IOERR, errno, "stdout"));
-	}
+	rv = write_line(STDOUT_FILENO, "stdout", s, ep);
 	free(s);
-	return (0);
+	return (rv);
 }
 
 static int

@@ -24,7 +24,9 @@
 #include "common/decomp.h"
 #include "common/driver.h"
 #include "common/error.h"
+#include "common/fsutil.h"
 #include "common/image.h"
+#include "common/jsonx.h"
 #include "common/layer.h"
 #include "common/log.h"
 #include "common/manifest.h"
@@ -257,11 +259,10 @@ print_result(struct unpack *u, struct error *ep)
 	json_t *o, *layers, *lower;
 	char snap[DRIVER_DATASET_MAX + 96], path[PATH_MAX], *s;
 	size_t i;
+	int rv;
 
 	if (!u->o->json) {
-		if (printf("%s\n", top) < 0 || fflush(stdout) == EOF)
-			return (error_set(ep, EX_IOERR, errno, "stdout"));
-		return (0);
+		return (write_line(STDOUT_FILENO, "stdout", top, ep));
 	}
 	layers = json_array();
 	for (i = 0; i < u->img.m.nlayers; i++)
@@ -295,16 +296,11 @@ print_result(struct unpack *u, struct error *ep)
 		}
 		(void)json_object_set_new(o, "lowerdirs", lower);
 	}
-	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	s = jsonx_dump(o, NULL);
 	json_decref(o);
-	if (s == NULL)
-		return (error_set(ep, EX_SOFTWARE, 0, "cannot build JSON"));
-	if (printf("%s\n", s) < 0 || fflush(stdout) == EOF) {
-		free(s);
-		return (error_set(ep, EX_IOERR, errno, "stdout"));
-	}
+	rv = write_line(STDOUT_FILENO, "stdout", s, ep);
 	free(s);
-	return (0);
+	return (rv);
 }
 
 /* Where the complete rootfs can be read, if anywhere. */

@@ -997,6 +997,7 @@ set_nonblock(int fd)
 static void
 print_json_run(struct mon *mo, int code)
 {
+	struct error e = ERROR_INIT;
 	json_t *o, *apps;
 	size_t i;
 	char *s;
@@ -1015,8 +1016,7 @@ print_json_run(struct mon *mo, int code)
 	o = json_pack("{s:s, s:I, s:i, s:o}", "uuid", mo->p->uuid, "pid",
 	    (json_int_t)mo->sup, "status", code, "apps", apps);
 	s = jsonx_dump(o, NULL);
-	(void)printf("%s\n", s);
-	(void)fflush(stdout);
+	(void)write_line(STDOUT_FILENO, "stdout", s, &e);
 	free(s);
 	json_decref(o);
 }
@@ -1028,6 +1028,7 @@ print_json_run(struct mon *mo, int code)
 static int
 detach_wait(const struct exec_opts *o, struct pod *p, int fd)
 {
+	struct error we = ERROR_INIT;
 	char buf[1100];
 	size_t len = 0;
 	ssize_t n;
@@ -1072,12 +1073,12 @@ detach_wait(const struct exec_opts *o, struct pod *p, int fd)
 		j = json_pack("{s:s, s:I, s:o}", "uuid", p->uuid, "pid",
 		    (json_int_t)st.pid, "apps", apps);
 		s = jsonx_dump(j, NULL);
-		(void)printf("%s\n", s);
+		(void)write_line(STDOUT_FILENO, "stdout", s, &we);
 		free(s);
 		json_decref(j);
 		pod_state_release(&st);
 	} else
-		(void)printf("%s\n", p->uuid);
+		(void)write_line(STDOUT_FILENO, "stdout", p->uuid, &we);
 	return (EX_OK);
 }
 

@@ -659,7 +659,6 @@ run_unpack(struct render *r, const struct app_img *ai, struct error *ep)
 		error_set(ep, EX_OSERR, errno, "pipe");
 		goto out;
 	}
-	(void)fflush(stdout);
 	if ((pid = fork()) == -1) {
 		error_set(ep, EX_OSERR, errno, "fork");
 		goto out;
@@ -1027,15 +1026,6 @@ undo(struct render *r)
 		log_warnx("undo: %s", e.msg);
 }
 
-/* One line of data on stdout, flushed so that a pipe sees it now. */
-static int
-print_line(const char *s, struct error *ep)
-{
-	if (printf("%s\n", s) < 0 || fflush(stdout) == EOF)
-		return (error_set(ep, EX_IOERR, errno, "stdout"));
-	return (0);
-}
-
 static int
 print_result(struct render *r, struct error *ep)
 {
@@ -1045,7 +1035,7 @@ print_result(struct render *r, struct error *ep)
 	int rv;
 
 	if (!r->o->json)
-		return (print_line(r->uuid, ep));
+		return (write_line(STDOUT_FILENO, "stdout", r->uuid, ep));
 	apps = json_array();
 	for (i = 0; i < r->m.napps; i++)
 		(void)json_array_append_new(apps, json_pack("{s:s, s:s, s:s, "
@@ -1056,7 +1046,7 @@ print_result(struct render *r, struct error *ep)
 	    "apps", apps);
 	s = jsonx_dump(o, NULL);
 	json_decref(o);
-	rv = print_line(s, ep);
+	rv = write_line(STDOUT_FILENO, "stdout", s, ep);
 	free(s);
 	return (rv);
 }
@@ -1377,7 +1367,7 @@ render_destroy(const struct render_opts *o, struct error *ep)
 		goto out;
 	}
 	log_info("pod %s removed", uuid);
-	if (print_line(uuid, ep) == -1)
+	if (write_line(STDOUT_FILENO, "stdout", uuid, ep) == -1)
 		goto out;
 	rv = 0;
 out:

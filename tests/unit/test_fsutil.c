@@ -246,6 +246,29 @@ write_all_errors(void)
 	(void)close(dfd);
 }
 
+/* One line, newline added; a failed write names what was written to. */
+static void
+write_line_result(void)
+{
+	struct error e = ERROR_INIT;
+	char buf[16];
+	ssize_t n;
+	int p[2];
+
+	CHECK(pipe2(p, O_CLOEXEC) == 0);
+	CHECK(write_line(p[1], "stdout", "sha256:ab", &e) == 0);
+	(void)close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	CHECK(n == 10);
+	buf[n > 0 ? n : 0] = '\0';
+	CHECK_STREQ(buf, "sha256:ab\n");
+	/* The read end cannot be written to. */
+	CHECK(write_line(p[0], "stdout", "x", &e) == -1);
+	CHECK(e.exit == EX_IOERR && e.errnum == EBADF);
+	CHECK_STREQ(e.msg, "stdout");
+	(void)close(p[0]);
+}
+
 /* In a child: try a non-blocking lock; exit 0 if it was busy. */
 static int
 child_try_lock(int dfd, const char *name, bool exclusive)
@@ -443,6 +466,7 @@ main(void)
 	TEST(read_all_limits);
 	TEST(mkdir_p_chain);
 	TEST(write_all_errors);
+	TEST(write_line_result);
 	TEST(lock_conflict);
 	TEST(lock_unlink_dance);
 	TEST(rm_rf_no_follow);
