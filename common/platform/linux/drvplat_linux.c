@@ -24,27 +24,10 @@
 
 #include "common/error.h"
 #include "common/platform_driver.h"
+#include "common/platform/linux/os_linux_impl.h"
 
 #define	ZFS_SUPER_MAGIC		0x2fc12fc1
 #define	FUSE_SUPER_MAGIC	0x65735546
-
-/* "/proc/self/fd/N/name": name looked up in dirfd, never followed. */
-static int
-proc_path(char *buf, size_t len, int dirfd, const char *name)
-{
-	int n;
-
-	if (strchr(name, '/') != NULL || strcmp(name, "..") == 0) {
-		errno = EINVAL;
-		return (-1);
-	}
-	n = snprintf(buf, len, "/proc/self/fd/%d/%s", dirfd, name);
-	if (n < 0 || (size_t)n >= len) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	return (0);
-}
 
 static ssize_t
 list_result(ssize_t n)
@@ -66,7 +49,7 @@ os_listxattrat(int dirfd, const char *name, char *buf, size_t len)
 {
 	char path[64 + NAME_MAX];
 
-	if (proc_path(path, sizeof(path), dirfd, name) == -1)
+	if (linux_proc_path(path, sizeof(path), dirfd, name) == -1)
 		return (-1);
 	return (list_result(llistxattr(path, buf, len)));
 }

@@ -23,6 +23,7 @@
 
 #include "common/error.h"
 #include "common/platform.h"
+#include "common/platform/linux/os_linux_impl.h"
 
 const char *
 os_name(void)
@@ -105,8 +106,8 @@ os_fsetxattr(int fd, const char *attr, const void *value, size_t len)
  * the directory itself and looks up name there, and the l*xattr calls do
  * not follow name if it is a symlink.
  */
-static int
-proc_path(char *buf, size_t len, int dirfd, const char *name)
+int
+linux_proc_path(char *buf, size_t len, int dirfd, const char *name)
 {
 	int n;
 
@@ -128,7 +129,7 @@ os_setxattrat(int dirfd, const char *name, const char *attr,
 {
 	char path[64 + NAME_MAX];
 
-	if (proc_path(path, sizeof(path), dirfd, name) == -1)
+	if (linux_proc_path(path, sizeof(path), dirfd, name) == -1)
 		return (-1);
 	return (lsetxattr(path, attr, value, len, 0));
 }
@@ -139,7 +140,7 @@ os_getxattrat(int dirfd, const char *name, const char *attr, void *buf,
 {
 	char path[64 + NAME_MAX];
 
-	if (proc_path(path, sizeof(path), dirfd, name) == -1)
+	if (linux_proc_path(path, sizeof(path), dirfd, name) == -1)
 		return (-1);
 	return (lgetxattr(path, attr, buf, len));
 }
