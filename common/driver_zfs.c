@@ -309,26 +309,42 @@ zfs_cmd(const char *const *argv, char **outp, struct error *ep)
 	return (0);
 }
 
+/*
+ * Run zfs once: 1 if it succeeded, 0 if it failed saying one of the
+ * expected things (NULL-terminated list of substrings of its stderr), -1
+ * with zfs_fail()'s error otherwise.
+ */
+static int
+zfs_try(const char *const *argv, const char *const *expected,
+    struct error *ep)
+{
+	struct zrun r;
+	size_t i;
+	int rv = -1;
+
+	if (zfs_exec(argv, &r, ep) == -1)
+		return (-1);
+	if (r.status == 0)
+		rv = 1;
+	for (i = 0; rv == -1 && expected[i] != NULL; i++)
+		if (strstr(r.err, expected[i]) != NULL)
+			rv = 0;
+	if (rv == -1)
+		zfs_fail(argv, &r, ep);
+	zrun_free(&r);
+	return (rv);
+}
+
 /* 1 if the dataset or snapshot exists, 0 if not, -1 on error. */
 static int
 zfs_has(const char *name, const char *type, struct error *ep)
 {
 	const char *argv[] = { "zfs", "list", "-H", "-o", "name", "-t", type,
 	    name, NULL };
-	struct zrun r;
-	int rv;
+	static const char *const missing[] = { "does not exist", "not found",
+	    NULL };
 
-	if (zfs_exec(argv, &r, ep) == -1)
-		return (-1);
-	if (r.status == 0)
-		rv = 1;
-	else if (strstr(r.err, "does not exist") != NULL ||
-	    strstr(r.err, "not found") != NULL)
-		rv = 0;
-	else
-		rv = zfs_fail(argv, &r, ep);
-	zrun_free(&r);
-	return (rv);
+	return (zfs_try(argv, missing, ep));
 }
 
 /* Get one property value of name into buf ("" for "-"). */
@@ -362,8 +378,8 @@ static int
 zfs_mounted(const char *name, char *mp, size_t len, struct error *ep)
 {
 	const char *margv[] = { "zfs", "mount", name, NULL };
+	static const char *const already[] = { "already mounted", NULL };
 	char mounted[16];
-	struct zrun r;
 
 	if (zfs_get(name, "mounted", mounted, sizeof(mounted), ep) == -1 ||
 	    zfs_get(name, "mountpoint", mp, len, ep) == -1)
@@ -373,15 +389,7 @@ zfs_mounted(const char *name, char *mp, size_t len, struct error *ep)
 		    "mountpoint ('%s')", name, mp));
 	if (strcmp(mounted, "yes") == 0)
 		return (0);
-	if (zfs_exec(margv, &r, ep) == -1)
-		return (-1);
-	if (r.status != 0 && strstr(r.err, "already mounted") == NULL) {
-		zfs_fail(margv, &r, ep);
-		zrun_free(&r);
-		return (-1);
-	}
-	zrun_free(&r);
-	return (0);
+	return (zfs_try(margv, already, ep) == -1 ? -1 : 0);
 }
 
 static void
@@ -737,15 +745,9 @@ driver_zfs_dataset_at(const char *root, char *dataset, struct error *ep)
 static int
 zfs_create_new(const char *const *argv, struct error *ep)
 {
-	struct zrun r;
-	int rv = 0;
+	static const char *const made[] = { "already exists", NULL };
 
-	if (zfs_exec(argv, &r, ep) == -1)
-		return (-1);
-	if (r.status != 0 && strstr(r.err, "already exists") == NULL)
-		rv = zfs_fail(argv, &r, ep);
-	zrun_free(&r);
-	return (rv);
+	return (zfs_try(argv, made, ep) == -1 ? -1 : 0);
 }
 
 /*

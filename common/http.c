@@ -191,23 +191,6 @@ handle_put(struct http_client *hc, CURL *h)
 		curl_easy_cleanup(h);
 }
 
-void
-http_resp_release(struct http_resp *resp)
-{
-	if (resp == NULL)
-		return;
-	free(resp->ctype);
-	free(resp->dcd);
-	free(resp->location);
-	free(resp->www_auth);
-	free(resp->retry_after);
-	free(resp->content_range);
-	free(resp->range);
-	free(resp->errbody);
-	memset(resp, 0, sizeof(*resp));
-	resp->content_length = -1;
-}
-
 /* Forget the headers of an earlier response (1xx, proxy CONNECT). */
 static void
 resp_reset_headers(struct http_resp *resp)
@@ -223,6 +206,17 @@ resp_reset_headers(struct http_resp *resp)
 	resp->retry_after = resp->content_range = resp->range = NULL;
 	resp->content_length = -1;
 	resp->status = 0;
+}
+
+void
+http_resp_release(struct http_resp *resp)
+{
+	if (resp == NULL)
+		return;
+	resp_reset_headers(resp);
+	free(resp->errbody);
+	memset(resp, 0, sizeof(*resp));
+	resp->content_length = -1;
 }
 
 /* The state of one exchange, seen by the callbacks. */
