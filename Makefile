@@ -25,7 +25,7 @@ COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
 	common/manifest.o common/num.o common/passwd.o common/pod.o \
 	common/podspec.o common/progress.o common/ref.o common/registry.o \
 	common/sbx_exec.o \
-	common/store.o common/xalloc.o \
+	common/store.o common/sysfilter.o common/xalloc.o \
 	$(PLAT_OBJS)
 IMG_PULL_OBJS = cmd/img-pull/main.o cmd/img-pull/pull.o
 IMG_UNPACK_OBJS = cmd/img-unpack/main.o cmd/img-unpack/unpack.o
@@ -39,12 +39,13 @@ UNIT_TESTS = tests/unit/test_auth tests/unit/test_digest \
 	tests/unit/test_fsutil tests/unit/test_jailspec tests/unit/test_layer \
 	tests/unit/test_manifest tests/unit/test_num tests/unit/test_passwd \
 	tests/unit/test_pod tests/unit/test_podspec tests/unit/test_ref \
-	tests/unit/test_sbx tests/unit/test_store
+	tests/unit/test_sbx tests/unit/test_store tests/unit/test_sysfilter
 ALL_OBJS = $(COMMON_OBJS) $(IMG_PULL_OBJS) $(IMG_UNPACK_OBJS) \
 	$(POD_RENDER_OBJS) $(POD_EXEC_OBJS)
 MANS	= man/img-pull.1 man/img-unpack.1 man/pod-exec.8 man/pod-render.8
 
 all: $(PROGS)
+	@test -z "$(BUILD_WARNING)" || echo "*** warning: $(BUILD_WARNING)" >&2
 
 common/libcommon.a: $(COMMON_OBJS)
 	rm -f $@
@@ -104,6 +105,8 @@ tests/unit/test_sbx: tests/unit/test_sbx.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_sbx.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_store: tests/unit/test_store.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_store.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_sysfilter: tests/unit/test_sysfilter.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_sysfilter.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 
 unit: $(UNIT_TESTS)
 

@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "common/podspec.h"
 #include "common/ref.h"
+#include "common/sysfilter.h"
 #include "common/xalloc.h"
 
 #define	PLACE_MAX	160		/* "apps[12].app.mountPoints[3].name" */
@@ -805,6 +806,24 @@ iso_quantity(const json_t *value, const char *at,
 	return (0);
 }
 
+/* A seccomp isolator's value (place at): one of the two, well formed. */
+static int
+iso_seccomp(const json_t *value, const char *at, const char *name,
+    struct pod_limits *l, struct error *ep)
+{
+	struct sysfilter f;
+
+	if (l->seccomp != NULL)
+		return (bad(ep, at, "'%s' and '%s' exclude each other",
+		    SYSFILTER_RETAIN, SYSFILTER_REMOVE));
+	l->seccomp_retain = strcmp(name, SYSFILTER_RETAIN) == 0;
+	if (sysfilter_from_isolator(l->seccomp_retain, value, &f, ep) == -1)
+		return (error_wrap(ep, "%s", at));
+	sysfilter_release(&f);
+	l->seccomp = json_incref((json_t *)value);
+	return (0);
+}
+
 static int
 parse_isolators(const json_t *obj, const char *at, struct pod_limits *l,
     struct error *ep)
@@ -841,7 +860,17 @@ parse_isolators(const json_t *obj, const char *at, struct pod_limits *l,
 			rc = want_object(value, r, ep) == -1 ? -1 :
 			    get_int(value, r, "limit", true, 1, PIDS_MAX,
 			    &l->pids, ep);
-		else {
+		else if (strcmp(name, SYSFILTER_RETAIN) == 0 ||
+		    strcmp(name, SYSFILTER_REMOVE) == 0)
+			rc = iso_seccomp(value, r, name, l, ep);
+		else if (strcmp(name, SYSFILTER_NNP) == 0) {
+			if (!json_is_boolean(value))
+				return (bad(ep, r, "expected a boolean, found "
+				    "%s", jsonx_type_name(value)));
+			l->has_nnp = true;
+			l->nnp = json_is_true(value);
+			rc = 0;
+		} else {
 			l->other = xreallocarray(l->other, l->nother + 1,
 			    sizeof(*l->other));
 			l->other[l->nother].name = xstrdup(name);
@@ -1394,6 +1423,11 @@ limits_json(const struct pod_limits *l)
 	}
 	if (l->pids > 0)
 		push_limit(arr, ISO_PIDS, json_integer(l->pids));
+	if (l->seccomp != NULL)
+		jpush(arr, iso_json(l->seccomp_retain ? SYSFILTER_RETAIN :
+		    SYSFILTER_REMOVE, json_incref(l->seccomp)));
+	if (l->has_nnp)
+		jpush(arr, iso_json(SYSFILTER_NNP, json_boolean(l->nnp)));
 	for (i = 0; i < l->nother; i++)
 		jpush(arr, iso_json(l->other[i].name,
 		    json_incref(l->other[i].value)));
@@ -1571,6 +1605,7 @@ limits_free(struct pod_limits *l)
 		json_decref(l->other[i].value);
 	}
 	free(l->other);
+	json_decref(l->seccomp);
 }
 
 static void
@@ -1697,6 +1732,20 @@ podspec_limits(const struct pod_manifest *m, const struct pod_app *a,
 	out->memory = narrower(m->limits.memory, a->limits.memory);
 	out->cpu_millis = narrower(m->limits.cpu_millis, a->limits.cpu_millis);
 	out->pids = narrower(m->limits.pids, a->limits.pids);
+	if (a->limits.seccomp != NULL) {
+		out->seccomp = a->limits.seccomp;
+		out->seccomp_retain = a->limits.seccomp_retain;
+	} else {
+		out->seccomp = m->limits.seccomp;
+		out->seccomp_retain = m->limits.seccomp_retain;
+	}
+	if (a->limits.has_nnp) {
+		out->has_nnp = true;
+		out->nnp = a->limits.nnp;
+	} else {
+		out->has_nnp = m->limits.has_nnp;
+		out->nnp = m->limits.nnp;
+	}
 }
 
 /* Append name to buf unless listed already; returns 1 if it was new. */

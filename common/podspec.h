@@ -26,6 +26,10 @@
  *			Ki Mi Gi Ti (2^n), or plain bytes
  *	resource/cpu	{"limit": "500m"}  millicores ("2" = 2000m)
  *	io.berth/pids	{"limit": 512}     most processes in the pod
+ *	os/linux/seccomp-retain-set, os/linux/seccomp-remove-set
+ *			{"set": [...], "errno": "EPERM"}  the app's system
+ *			call filter (common/sysfilter.h); one of the two
+ *	os/linux/no-new-privileges  true (the default) or false
  * Others are kept (struct pod_isolator): podspec_preflight() refuses
  * them by name, podspec_unsupported() lists them.
  *
@@ -115,6 +119,14 @@ struct pod_limits {		/* 0: not set */
 	int64_t	 memory;	/* bytes */
 	int64_t	 cpu_millis;
 	int64_t	 pids;
+	/*
+	 * The value of os/linux/seccomp-retain-set (seccomp_retain) or
+	 * -remove-set, checked by sysfilter_from_isolator(), or NULL.
+	 */
+	json_t	*seccomp;	/* owned */
+	bool	 seccomp_retain;
+	bool	 has_nnp;	/* os/linux/no-new-privileges given */
+	bool	 nnp;		/* its value */
 	struct pod_isolator *other;
 	size_t	 nother;
 };
@@ -211,7 +223,10 @@ void	podspec_kv_set(struct pod_kv **, size_t *, const char *, const char *);
 
 /*
  * The effective limits of an app: each of memory/cpu/pids the smaller of
- * the app's and the pod's where both are set.  out->other is left empty.
+ * the app's and the pod's where both are set; the seccomp and
+ * no-new-privileges isolators the app's where it has them, else the
+ * pod's (out->seccomp is borrowed, not a reference of its own).
+ * out->other is left empty.
  */
 void	podspec_limits(const struct pod_manifest *, const struct pod_app *,
 	    struct pod_limits *);

@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 struct error;
+struct sysfilter;
 
 struct sbx_mount {
 	const char	*source;	/* absolute host path */
@@ -123,6 +124,14 @@ struct sbx_proc {
 	 * replaced.  0 (or less): fd 0 is already the terminal.
 	 */
 	int		 tty_sock;
+	/*
+	 * The system call filter (Linux; NULL: none), loaded last before
+	 * the exec under no_new_privs, or before the capabilities are given
+	 * up with new_privs (then it must let through what follows: a
+	 * deny-list).
+	 */
+	const struct sysfilter *filter;
+	bool		 new_privs;	/* no no_new_privs (Linux, FreeBSD) */
 };
 
 /*
@@ -159,16 +168,18 @@ pid_t	sbx_start(const struct sbx_pod *, struct error *);
  * and supplementary groups from its etc/passwd and etc/group, read beneath
  * it (common/passwd.h); set HOME from the user's entry when env has none;
  * create cwd beneath it; (FreeBSD) jail_attach, chroot; (Linux) a mount
- * namespace of its own and pivot_root into the root; chdir; rlimits
+ * namespace of its own and pivot_root into the root; rlimits
  * (RLIMIT_NOFILE 1048576 or the host's hard limit, RLIMIT_CORE 0);
- * (Linux) bounding set reduced to the default set (CHOWN DAC_OVERRIDE
- * FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP
- * NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE), no_new_privs; setsid and
- * TIOCSCTTY if proc->tty; setgroups, setgid, setuid (a root user keeps
- * the default set, others none); every descriptor above 2 closed; every
- * signal's disposition reset to the default and the mask cleared; env
- * with one entry per name (a later one replaces an earlier one in place);
- * execve.
+ * (Linux) bounding and effective sets reduced to the default set (CHOWN
+ * DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP
+ * NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE), no_new_privs; cwd made,
+ * opened beneath the root and entered by descriptor (sbx_exec_chdir());
+ * setsid and TIOCSCTTY if proc->tty; setgroups, setgid, setuid (a root
+ * user keeps the default set, others none); every descriptor above 2
+ * closed; the system call filter; every signal's disposition reset to
+ * the default and the mask cleared; env with one entry per name (a later
+ * one replaces an earlier one in place); execve.  The process is not
+ * dumpable until the exec.
  *
  * Never returns.  On failure it writes one line "N message\n" to errfd
  * (an O_CLOEXEC pipe, so a successful exec closes it silently) and

@@ -320,10 +320,33 @@ sbx_exec_prepare(int rootfd, const struct sbx_proc *proc, int errfd,
 		    "not absolute", x->cwd);
 	/* Apps start with the usual umask, and cwd is made 0755 with it. */
 	(void)umask(022);
-	if (sbx_mkdir_beneath(rootfd, x->cwd, &e) == -1) {
-		error_wrap(&e, "working directory '%s'", x->cwd);
+}
+
+void
+sbx_exec_chdir(const char *cwd, int errfd)
+{
+	struct error e = ERROR_INIT;
+	int rootfd, fd;
+
+	/*
+	 * The image controls every component of cwd, and may swap one for
+	 * a symlink to /proc/1/root at any moment: resolve it beneath our
+	 * root (no magic links, no ".." above it) and enter what was
+	 * resolved, never the path again.
+	 */
+	if ((rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "open '/': %s", strerror(errno));
+	if (sbx_mkdir_beneath(rootfd, cwd, &e) == -1 ||
+	    (fd = os_open_beneath(rootfd, cwd, O_RDONLY | O_DIRECTORY, 0,
+	    &e)) == -1) {
+		error_wrap(&e, "working directory '%s'", cwd);
 		sbx_exec_fail_error(errfd, &e);
 	}
+	if (fchdir(fd) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", cwd,
+		    strerror(errno));
+	(void)close(fd);
+	(void)close(rootfd);
 }
 
 void

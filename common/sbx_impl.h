@@ -83,12 +83,20 @@ const struct sbx_app *sbx_exec_app_of(const struct sbx_pod *,
  * Before the chroot, with rootfd the app's root: resolve the user and
  * groups from the image (passwd_resolve()), build the environment (HOME
  * from the user's entry when proc->env has none), check proc->cwd ("/" if
- * unset) is absolute, set the umask to 022 and make cwd beneath rootfd.
- * Fails through sbx_exec_fail().  Nothing to release: the process execs
- * or exits.
+ * unset) is absolute and set the umask to 022.  Fails through
+ * sbx_exec_fail().  Nothing to release: the process execs or exits.
  */
 void	sbx_exec_prepare(int, const struct sbx_proc *, int,
 	    struct sbx_exec *);
+
+/*
+ * Once "/" is the app's root and the process has given up what it no
+ * longer needs: make cwd beneath "/" if missing (sbx_mkdir_beneath()),
+ * open it beneath "/" (os_open_beneath(): no magic link, nothing above
+ * the root) and fchdir(2) to that descriptor; the path is never looked
+ * up again.  Fails through errfd.
+ */
+void	sbx_exec_chdir(const char *, int);
 
 /* RLIMIT_NOFILE 1048576 or the hard limit; RLIMIT_CORE 0. */
 void	sbx_exec_rlimits(void);

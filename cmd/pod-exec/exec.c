@@ -43,6 +43,7 @@
 #include "common/podspec.h"
 #include "common/sbx.h"
 #include "common/store.h"
+#include "common/sysfilter.h"
 #include "common/xalloc.h"
 #include "pod-exec.h"
 
@@ -64,6 +65,7 @@ struct pod {
 	char			***argv;	/* per app */
 	char			***env;		/* per app */
 	struct sbx_proc		*procs;		/* per app */
+	struct sysfilter	*filters;	/* per app */
 	const char		**devfs;	/* sp.devfs_rules */
 };
 
@@ -164,7 +166,10 @@ pod_free(struct pod *p)
 				free(*e);
 			free(p->env[i]);
 		}
+		if (p->filters != NULL)
+			sysfilter_release(&p->filters[i]);
 	}
+	free(p->filters);
 	free(p->mounts);
 	free(p->argv);
 	free(p->env);
@@ -295,6 +300,26 @@ build_env(const struct pod_app *a)
 }
 
 /*
+ * The system call filter of app i (its isolator, else the pod's, else
+ * the default) and whether it keeps no_new_privs, into proc.
+ */
+static int
+build_filter(struct pod *p, size_t i, struct sbx_proc *pr, struct error *ep)
+{
+	struct pod_limits l;
+
+	podspec_limits(&p->m, &p->m.apps[i], &l);
+	pr->new_privs = l.has_nnp && !l.nnp;
+	if (l.seccomp == NULL)
+		sysfilter_default(&p->filters[i]);
+	else if (sysfilter_from_isolator(l.seccomp_retain, l.seccomp,
+	    &p->filters[i], ep) == -1)
+		return (error_wrap(ep, "app '%s'", p->m.apps[i].name));
+	pr->filter = &p->filters[i];
+	return (0);
+}
+
+/*
  * Limits: cgroups and rctl rules are per pod.  An app's effective limit is
  * the smaller of its own and the pod's; the pod gets the sum of the apps'
  * when every app has one, else the pod-wide value (or none).
@@ -412,6 +437,7 @@ pod_load(const struct exec_opts *o, struct pod *p, struct error *ep)
 	p->argv = xcalloc(p->m.napps, sizeof(*p->argv));
 	p->env = xcalloc(p->m.napps, sizeof(*p->env));
 	p->procs = xcalloc(p->m.napps, sizeof(*p->procs));
+	p->filters = xcalloc(p->m.napps, sizeof(*p->filters));
 	for (i = 0; i < p->m.napps; i++) {
 		struct pod_app *a = &p->m.apps[i];
 		struct sbx_app *sa = &p->apps[i];
@@ -444,7 +470,12 @@ pod_load(const struct exec_opts *o, struct pod *p, struct error *ep)
 		pr->supp_gids = a->supp_gids;
 		pr->nsupp_gids = a->nsupp_gids;
 		pr->cwd = a->workdir != NULL ? a->workdir : "/";
+		if (build_filter(p, i, pr, ep) == -1)
+			return (error_wrap(ep, "pod '%s'", o->uuid));
 	}
+	if (!sysfilter_available() && strcmp(os_name(), "linux") == 0)
+		log_warnx("built without libseccomp: the apps of pod '%s' run "
+		    "without a seccomp filter", o->uuid);
 	h = podspec_annotation(p->m.annotations, p->m.nannotations,
 	    POD_ANN_HOSTNAME);
 	if (h != NULL)

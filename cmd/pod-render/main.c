@@ -13,6 +13,7 @@
 #include "common/driver.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/num.h"
 #include "common/podspec.h"
 #include "common/xalloc.h"
 #include "pod-render.h"
@@ -24,6 +25,9 @@ enum {
 	OPT_HOSTNAME,
 	OPT_JSON,
 	OPT_MEMORY,
+	OPT_PIDS,
+	OPT_SECCOMP_REMOVE,
+	OPT_SECCOMP_RETAIN,
 	OPT_VERBOSE
 };
 
@@ -37,8 +41,11 @@ static const struct option longopts[] = {
 	{ "json",	no_argument,		NULL,	OPT_JSON },
 	{ "memory",	required_argument,	NULL,	OPT_MEMORY },
 	{ "name",	required_argument,	NULL,	'n' },
+	{ "pids",	required_argument,	NULL,	OPT_PIDS },
 	{ "quiet",	no_argument,		NULL,	'q' },
 	{ "root",	required_argument,	NULL,	'R' },
+	{ "seccomp-remove-set", required_argument, NULL, OPT_SECCOMP_REMOVE },
+	{ "seccomp-retain-set", required_argument, NULL, OPT_SECCOMP_RETAIN },
 	{ "user",	required_argument,	NULL,	'u' },
 	{ "verbose",	no_argument,		NULL,	OPT_VERBOSE },
 	{ "volume",	required_argument,	NULL,	'v' },
@@ -123,6 +130,7 @@ main(int argc, char *argv[])
 {
 	struct render_opts opts;
 	struct error e = ERROR_INIT;
+	long long n;
 	int64_t q;
 	size_t nhost = 0;
 	const char *p;
@@ -231,6 +239,21 @@ main(int argc, char *argv[])
 			opts.memory = optarg;
 			image_flags = true;
 			break;
+		case OPT_PIDS:
+			if (parse_num(optarg, 0, INT32_MAX, &n, &e) == -1)
+				die_usage("--pids '%s': expected a number of "
+				    "processes (0: no limit)", optarg);
+			opts.pids = n;
+			opts.has_pids = true;
+			break;
+		case OPT_SECCOMP_REMOVE:
+			opts.seccomp_remove = optarg;
+			image_flags = true;
+			break;
+		case OPT_SECCOMP_RETAIN:
+			opts.seccomp_retain = optarg;
+			image_flags = true;
+			break;
 		case OPT_VERBOSE:
 			opts.verbose++;
 			break;
@@ -241,8 +264,12 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
+	if (opts.seccomp_retain != NULL && opts.seccomp_remove != NULL)
+		die_usage("%s", "--seccomp-retain-set and --seccomp-remove-set "
+		    "exclude each other");
 	if (opts.destroy != NULL) {
-		if (argc != 0 || opts.file != NULL || image_flags || opts.json)
+		if (argc != 0 || opts.file != NULL || image_flags ||
+		    opts.json || opts.has_pids)
 			usage();
 	} else if (opts.file != NULL) {
 		if (argc != 0 || image_flags)
@@ -279,15 +306,17 @@ static _Noreturn void
 usage(void)
 {
 	(void)fprintf(stderr,
-	    "usage: pod-render [-qv] [-R root] [--json] -f pod.json\n"
+	    "usage: pod-render [-qv] [-R root] [--json] [--pids n] -f pod.json\n"
 	    "       pod-render [-qv] [-R root] [--json] [-n name] "
 	    "[-e name=value]...\n"
 	    "                  [-v name:path[:ro]]... "
 	    "[-v /host:path[:ro]]... [-w dir]\n"
 	    "                  [-u user[:group]] [-a name=value]... "
 	    "[--hostname name]\n"
-	    "                  [--memory size] [--cpu n] image "
-	    "[-- arg ...]\n"
+	    "                  [--memory size] [--cpu n] [--pids n]\n"
+	    "                  [--seccomp-retain-set list | "
+	    "--seccomp-remove-set list]\n"
+	    "                  image [-- arg ...]\n"
 	    "       pod-render [-qv] [-R root] -D uuid\n");
 	exit(EX_USAGE);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct error;
 
@@ -42,6 +43,11 @@ struct render_opts {
 	const char		*hostname;	/* --hostname */
 	const char		*memory;	/* --memory, checked */
 	const char		*cpu;		/* --cpu, checked */
+	int64_t			 pids;		/* --pids; 0: no limit */
+	bool			 has_pids;
+	/* --seccomp-retain-set / --seccomp-remove-set: names, commas */
+	const char		*seccomp_retain;
+	const char		*seccomp_remove;
 	bool			 json;
 	int			 verbose;
 };
@@ -54,6 +60,12 @@ int	render_pod(const struct render_opts *, struct error *);
 
 /* Remove the pod opts->destroy, which must not be running. */
 int	render_destroy(const struct render_opts *, struct error *);
+
+/*
+ * The most processes a pod may have when neither its manifest nor
+ * --pids says: a fork bomb in one pod must not exhaust the host.
+ */
+#define	RENDER_PIDS_DEFAULT	4096
 
 /* A hostname of RFC 1123 labels, at most 253 bytes. */
 bool	render_hostname_valid(const char *);

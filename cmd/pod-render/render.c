@@ -46,6 +46,7 @@
 #include "common/ref.h"
 #include "common/sbx.h"
 #include "common/store.h"
+#include "common/sysfilter.h"
 #include "common/xalloc.h"
 #include "pod-render.h"
 
@@ -301,6 +302,26 @@ default_app_name(const char *image, char *out)
 		(void)snprintf(out, POD_NAME_MAX + 1, "app");
 }
 
+/* --seccomp-retain-set or --seccomp-remove-set as the app's isolator. */
+static json_t *
+seccomp_flag(const struct render_opts *o)
+{
+	const char *list = o->seccomp_retain != NULL ? o->seccomp_retain :
+	    o->seccomp_remove;
+	json_t *set;
+	char *copy, *tok, *save;
+
+	set = json_array();
+	copy = xstrdup(list);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		(void)json_array_append_new(set, json_string(tok));
+	free(copy);
+	return (json_pack("[{s:s, s:{s:o}}]", "name",
+	    o->seccomp_retain != NULL ? SYSFILTER_RETAIN : SYSFILTER_REMOVE,
+	    "value", "set", set));
+}
+
 /*
  * The one-app manifest of the second synopsis, from the image (ai, found)
  * and the flags: what is not given is left for the image's defaults.
@@ -346,6 +367,8 @@ manifest_from_flags(const struct render_opts *o, const struct app_img *ai)
 			kv_append(env, o->env[i].name, o->env[i].value);
 		(void)json_object_set_new(a, "environment", env);
 	}
+	if (o->seccomp_retain != NULL || o->seccomp_remove != NULL)
+		(void)json_object_set_new(a, "isolators", seccomp_flag(o));
 	app = json_pack("{s:s, s:{s:s, s:s}}", "name", name, "image", "name",
 	    ai->img.name, "id", ai->img.digest);
 	(void)json_object_set_new(app, "app", a);
@@ -477,6 +500,38 @@ render_hostname_valid(const char *h)
 }
 
 /*
+ * The system call filter an app will get: names this host knows (on a
+ * platform without filters, none but the default), and no-new-privileges
+ * off only with a filter that lets berth's own calls through (a deny-list).
+ */
+static void
+check_sysfilter(const struct pod_manifest *m, const struct pod_app *a,
+    struct items *it)
+{
+	struct error e = ERROR_INIT;
+	struct pod_limits l;
+	struct sysfilter f;
+
+	podspec_limits(m, a, &l);
+	if (l.seccomp == NULL)
+		return;
+	if (sysfilter_from_isolator(l.seccomp_retain, l.seccomp, &f,
+	    &e) == -1) {
+		items_add(it, "app '%s': %s", a->name, e.msg);
+		return;
+	}
+	if (sysfilter_check(&f, &e) == -1)
+		items_add(it, "app '%s': isolator '%s': %s", a->name,
+		    l.seccomp_retain ? SYSFILTER_RETAIN : SYSFILTER_REMOVE,
+		    e.msg);
+	else if (l.has_nnp && !l.nnp && f.mode == SYSFILTER_ALLOW)
+		items_add(it, "app '%s': '%s' false needs a seccomp filter "
+		    "that lists what it refuses, not what it allows",
+		    a->name, SYSFILTER_NNP);
+	sysfilter_release(&f);
+}
+
+/*
  * Check the whole pod before anything is made: images, app defaults,
  * host volumes, hostname, the images' guards (podspec_preflight), and the
  * jail the pod asks for.  One EX_CONFIG line names every missing item.
@@ -581,6 +636,8 @@ preflight(struct render *r, struct error *ep)
 		items_add(&it, "hostname '%s' is not valid", h);
 	else
 		(void)snprintf(r->hostname, sizeof(r->hostname), "%s", h);
+	for (i = 0; i < r->m.napps; i++)
+		check_sysfilter(&r->m, &r->m.apps[i], &it);
 	if (podspec_preflight(&r->m, cfgs, ep) == -1) {
 		if (ep->exit != EX_CONFIG)
 			goto out;
@@ -1154,6 +1211,28 @@ render_release(struct render *r)
 	store_close(&r->st);
 }
 
+/*
+ * The pod's pids limit: --pids N (0: none), else what the manifest says,
+ * else RENDER_PIDS_DEFAULT for the whole pod, written into pod.json so
+ * that what the pod gets is what it says.
+ */
+static void
+pids_default(struct pod_manifest *m, const struct render_opts *o)
+{
+	size_t i;
+
+	if (o->has_pids) {
+		m->limits.pids = o->pids;
+		return;
+	}
+	if (m->limits.pids > 0)
+		return;
+	for (i = 0; i < m->napps; i++)
+		if (m->apps[i].limits.pids > 0)
+			return;
+	m->limits.pids = RENDER_PIDS_DEFAULT;
+}
+
 int
 render_pod(const struct render_opts *o, struct error *ep)
 {
@@ -1199,6 +1278,7 @@ render_pod(const struct render_opts *o, struct error *ep)
 			goto out;
 		}
 	}
+	pids_default(&r.m, o);
 	if (preflight(&r, ep) == -1 || unpack_missing(&r, ep) == -1)
 		goto out;
 	if ((r.podsfd = pod_root_open(r.st.rootfd, true, ep)) == -1 ||

@@ -335,6 +335,10 @@ limits_eq(const struct pod_limits *a, const struct pod_limits *b)
 	EQ(a->memory == b->memory, "memory");
 	EQ(a->cpu_millis == b->cpu_millis, "cpu");
 	EQ(a->pids == b->pids, "pids");
+	EQ((a->seccomp == NULL) == (b->seccomp == NULL), "seccomp");
+	EQ(a->seccomp == NULL || (json_equal(a->seccomp, b->seccomp) &&
+	    a->seccomp_retain == b->seccomp_retain), "seccomp value");
+	EQ(a->has_nnp == b->has_nnp && a->nnp == b->nnp, "nnp");
 	EQ(a->nother == b->nother, "nother");
 	for (i = 0; i < a->nother; i++) {
 		EQ(s_eq(a->other[i].name, b->other[i].name), "other name");
@@ -623,9 +627,9 @@ test_full_manifest(void)
 	CHECK(a->limits.memory == 512LL << 20);
 	CHECK(a->limits.cpu_millis == 1500);
 	CHECK(a->limits.pids == 64);
-	CHECK(a->limits.nother == 1);
-	CHECK_STREQ(a->limits.other[0].name, "os/linux/no-new-privileges");
-	CHECK(json_is_true(a->limits.other[0].value));
+	/* Understood now: no longer among the others. */
+	CHECK(a->limits.nother == 0);
+	CHECK(a->limits.has_nnp && a->limits.nnp);
 	CHECK(a->nmounts == 2);
 	if (a->nmounts == 2)
 		CHECK_STREQ(a->mounts[1].volume, "scratch");
@@ -657,9 +661,10 @@ test_full_manifest(void)
 	podspec_limits(&m, a, &l);
 	CHECK(l.memory == 1000000000);
 
-	CHECK(podspec_unsupported(&m, buf, sizeof(buf)) == 2);
-	CHECK_STREQ(buf, "os/unix/sysctl,os/linux/no-new-privileges");
-	CHECK(podspec_unsupported(&m, buf, 10) == 2);
+	CHECK(l.has_nnp && l.nnp && l.seccomp == NULL);
+	CHECK(podspec_unsupported(&m, buf, sizeof(buf)) == 1);
+	CHECK_STREQ(buf, "os/unix/sysctl");
+	CHECK(podspec_unsupported(&m, buf, 10) == 1);
 	CHECK_STREQ(buf, "os/unix/s");
 	podspec_release(&m);
 
@@ -902,6 +907,20 @@ static const struct {
 	{ MAN("'apps':[{'name':'a','image':{'name':'b'}}],'annotations':[{"
 	    "'name':'x','value':'1'},{'name':'x','value':'2'}]"),
 	  "annotations[1].name: duplicate name 'x'" },
+	{ MAN("'apps':[{'name':'a','image':{'name':'b'}}],'isolators':[{"
+	    "'name':'os/linux/no-new-privileges','value':'yes'}]"),
+	  "isolators[0].value: expected a boolean, found string" },
+	{ MAN("'apps':[{'name':'a','image':{'name':'b'},'app':{"
+	    "'isolators':[{'name':'os/linux/seccomp-retain-set','value':"
+	    "{'set':['read']}},{'name':'os/linux/seccomp-remove-set',"
+	    "'value':{'set':['read']}}]}}]"),
+	  "apps[0].app.isolators[1].value: 'os/linux/seccomp-retain-set' "
+	  "and 'os/linux/seccomp-remove-set' exclude each other" },
+	{ MAN("'apps':[{'name':'a','image':{'name':'b'},'app':{"
+	    "'isolators':[{'name':'os/linux/seccomp-remove-set','value':"
+	    "{'set':['rm -rf']}}]}}]"),
+	  "apps[0].app.isolators[0].value: set[0]: 'rm -rf' is not a "
+	  "system call name" },
 };
 
 static void
@@ -1717,7 +1736,7 @@ test_preflight_many(void)
 	struct error e = ERROR_INIT;
 
 	CHECK(preflight_sq(MAN("'apps':[{'name':'web','image':{'name':'b'},"
-	    "'app':{'isolators':[{'name':'os/linux/seccomp-remove-set',"
+	    "'app':{'isolators':[{'name':'os/linux/oom-score-adj',"
 	    "'value':{}}]}},{'name':'db','image':{'name':'b'}}],"
 	    "'isolators':[{'name':'os/unix/sysctl','value':{}}]"),
 	    CFG("'Cmd':['x'],'Volumes':{'/logs':{}},'Labels':{"
@@ -1733,7 +1752,7 @@ test_preflight_many(void)
 	    "app 'web': env DB_URL (database URL) not set; "
 	    "app 'web': mountPoint 'data' (/data, the data) has no volume; "
 	    "app 'web': mountPoint 'tmp' (/tmp) has no volume; "
-	    "app 'web': isolator 'os/linux/seccomp-remove-set' not supported; "
+	    "app 'web': isolator 'os/linux/oom-score-adj' not supported; "
 	    "app 'db': env PASSWORD not set; "
 	    "isolator 'os/unix/sysctl' not supported");
 	CHECK(strchr(e.msg, '\n') == NULL);

@@ -403,33 +403,33 @@ enum {
 };
 static const struct job jobs[NJOBS] = {
 	[J_PIDNS] = { "pidns", { 0, a_pidns, env_std, "root", NULL, NULL, 0,
-	    "/", false, -1 } },
+	    "/", false, -1, NULL, false } },
 	[J_HOST] = { "hostname", { 0, a_host, env_std, NULL, NULL, NULL, 0,
-	    NULL, false, -1 } },
+	    NULL, false, -1, NULL, false } },
 	[J_PROC] = { "proc", { 0, a_proc, env_std, "0", NULL, NULL, 0, "/",
-	    false, -1 } },
+	    false, -1, NULL, false } },
 	[J_USER] = { "user", { 0, a_user, env_std, "alice", NULL, extra_gid,
-	    1, "/work/dir", false, -1 } },
+	    1, "/work/dir", false, -1, NULL, false } },
 	[J_RO] = { "ro", { 0, a_ro, env_std, "root", NULL, NULL, 0, "/",
-	    false, -1 } },
+	    false, -1, NULL, false } },
 	[J_NOPE] = { "nope", { 0, a_nope, env_std, "root", NULL, NULL, 0,
-	    "/", false, -1 } },
+	    "/", false, -1, NULL, false } },
 	[J_NOPE_PATH] = { "nope-path", { 0, a_nope_path, env_std, "root",
-	    NULL, NULL, 0, "/", false, -1 } },
+	    NULL, NULL, 0, "/", false, -1, NULL, false } },
 	[J_NOEXEC] = { "noexec", { 0, a_noexec, env_std, "root", NULL, NULL,
-	    0, "/", false, -1 } },
+	    0, "/", false, -1, NULL, false } },
 	[J_NOEXEC_PATH] = { "noexec-path", { 0, a_noexec_path, env_std,
-	    "root", NULL, NULL, 0, "/", false, -1 } },
+	    "root", NULL, NULL, 0, "/", false, -1, NULL, false } },
 	[J_NOUSER] = { "nouser", { 0, a_true, env_std, "bob", NULL, NULL, 0,
-	    "/", false, -1 } },
+	    "/", false, -1, NULL, false } },
 	[J_HOG] = { "hog", { 0, a_hog, env_std, "root", NULL, NULL, 0, "/",
-	    false, -1 } },
+	    false, -1, NULL, false } },
 	[J_NODEV] = { "nodev", { 0, a_nodev, env_std, "root", NULL, NULL, 0,
-	    "/", false, -1 } },
+	    "/", false, -1, NULL, false } },
 	[J_MNTNS] = { "mntns", { 0, a_mntns, env_std, "root", NULL, NULL, 0,
-	    "/", false, -1 } },
+	    "/", false, -1, NULL, false } },
 	[J_ENV] = { "env", { 0, a_env, env_dup, "root", NULL, NULL, 0, "/",
-	    false, -1 } },
+	    false, -1, NULL, false } },
 };
 static struct result res[NJOBS];
 static struct running main_pod = { -1, -1, -1 };
@@ -662,7 +662,7 @@ test_enter(void)
 {
 	struct error e = ERROR_INIT;
 	struct sbx_proc proc = { 0, a_enter, env_std, "root", NULL, NULL, 0,
-	    "/", false, -1 };
+	    "/", false, -1, NULL, false };
 	uint64_t t1 = 0, t2 = 0;
 	char p[PATH_MAX];
 	int errp[2], fd, status = -1;
@@ -802,7 +802,7 @@ test_symlink_escape(void)
 		apps[i] = (struct sbx_app){ i == 0 ? "abs" : "rel", roots[i],
 		    NULL, 0, NULL, NULL, &v[i], 1 };
 		j[i] = (struct job){ "escape", { i, i == 0 ? a_abs : a_rel,
-		    env_std, "root", NULL, NULL, 0, "/", false, -1 } };
+		    env_std, "root", NULL, NULL, 0, "/", false, -1, NULL, false } };
 	}
 	/* This pod also joins a network namespace made beforehand. */
 	pathf(netns, sizeof(netns), "%s/netns", top);

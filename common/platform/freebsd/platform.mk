@@ -6,7 +6,8 @@ ISAL_LIBS != pkg-config --exists libisal 2>/dev/null && pkg-config --libs libisa
 PLAT_CPPFLAGS = -DHAVE_STRLCPY -DHAVE_O_RESOLVE_BENEATH $(ISAL_CPPFLAGS)
 PLAT_OBJS = common/platform/freebsd/drvplat_freebsd.o \
 	common/platform/freebsd/os_freebsd.o \
-	common/platform/freebsd/sbx_freebsd.o
+	common/platform/freebsd/sbx_freebsd.o \
+	common/platform/freebsd/sysfilter_freebsd.o
 PLAT_LIBS = -lpthread -lutil $(ISAL_LIBS)
 DEP_PKGS = libcurl jansson libarchive libcrypto zlib libzstd
 DEP_CFLAGS != pkg-config --cflags $(DEP_PKGS) 2>/dev/null || echo -I/usr/local/include
@@ -15,3 +16,5 @@ DEP_CFLAGS != pkg-config --cflags $(DEP_PKGS) 2>/dev/null || echo -I/usr/local/i
 # at every start.
 DEP_LIBS_ALL != pkg-config --libs $(DEP_PKGS) 2>/dev/null || echo -L/usr/local/lib -lcurl -ljansson -larchive -lcrypto -lz -lzstd
 DEP_LIBS = -Wl,--as-needed $(DEP_LIBS_ALL)
+# Nothing the build should warn about (Linux: a missing libseccomp).
+BUILD_WARNING =

@@ -747,13 +747,12 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 	if (chroot(".") == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "chroot '%s': %s", app->rootfs,
 		    strerror(errno));
-	if (chdir(x.cwd) == -1)
-		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", x.cwd,
-		    strerror(errno));
+	sbx_exec_chdir(x.cwd, errfd);
 	sbx_exec_rlimits();
 #ifdef PROC_NO_NEW_PRIVS_CTL
 	/* FreeBSD 14 and later: setuid binaries no longer elevate. */
-	if (procctl(P_PID, getpid(), PROC_NO_NEW_PRIVS_CTL, &nnp) == -1)
+	if (!proc->new_privs &&
+	    procctl(P_PID, getpid(), PROC_NO_NEW_PRIVS_CTL, &nnp) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "no_new_privs: %s",
 		    strerror(errno));
 #endif

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/keyctl.h>
 #include <linux/magic.h>
 
 #include "common/error.h"
@@ -48,6 +49,7 @@
 #include "common/platform/linux/cgroup_linux.h"
 #include "common/sbx.h"
 #include "common/sbx_impl.h"
+#include "common/sysfilter.h"
 #include "common/xalloc.h"
 
 /* "/proc/self/fd/N": how a resolved descriptor is named to mount(2). */
@@ -548,6 +550,91 @@ loopback_up(struct error *ep)
 }
 
 /*
+ * The supervisor's root: a tmpfs over the pod directory that holds only
+ * apps/<name>/rootfs, each a recursive bind of the root setup_app() made
+ * (roots[i], opened before the tmpfs hid them).  The pod directory itself
+ * (state.json, pod.json, the logs, the overlay upper directories) stays
+ * beneath, out of reach of every process of the pod whatever path it
+ * resolves or link it follows: /proc/1/root is this tmpfs.  It is made
+ * read-only once filled, and becomes "/" by pivot_root(2), the host's
+ * root detached from beneath it.
+ */
+static int
+sup_root(const struct sbx_pod *pod, const int *roots, struct error *ep)
+{
+	struct fdname src;
+	struct statfs sf;
+	size_t i;
+	int fd, tfd = -1, afd = -1, nfd = -1, rfd = -1, rv = -1;
+
+	if ((fd = open(pod->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return (error_set(ep, EX_OSERR, errno, "open '%s'", pod->dir));
+	rv = mount_fd("berth-pod", fd, "tmpfs", MS_NOSUID | MS_NODEV |
+	    MS_NOEXEC, "mode=755,size=64k,nr_inodes=4096", "tmpfs", ep);
+	(void)close(fd);
+	if (rv == -1)
+		return (-1);
+	rv = -1;
+	/* The lookup crosses into what was just mounted on it. */
+	if ((tfd = open(pod->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fstatfs(tfd, &sf) == -1 ||
+	    (unsigned long)sf.f_type != TMPFS_MAGIC) {
+		error_set(ep, EX_OSERR, errno, "tmpfs not at '%s'", pod->dir);
+		goto out;
+	}
+	if (mkdirat(tfd, "apps", 0755) == -1 || (afd = openat(tfd, "apps",
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		error_set(ep, EX_OSERR, errno, "mkdir 'apps'");
+		goto out;
+	}
+	for (i = 0; i < pod->napps; i++) {
+		/* App names are AC Names: one component each. */
+		if (mkdirat(afd, pod->apps[i].name, 0755) == -1 ||
+		    (nfd = openat(afd, pod->apps[i].name, O_RDONLY |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+		    mkdirat(nfd, "rootfs", 0755) == -1 || (rfd = openat(nfd,
+		    "rootfs", O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1) {
+			error_set(ep, EX_OSERR, errno, "mkdir 'apps/%s/rootfs'",
+			    pod->apps[i].name);
+			goto out;
+		}
+		if (mount_fd(fdname(&src, roots[i]), rfd, NULL, MS_BIND |
+		    MS_REC, NULL, "bind", ep) == -1) {
+			error_wrap(ep, "app '%s'", pod->apps[i].name);
+			goto out;
+		}
+		sbx_close_fd(&rfd);
+		sbx_close_fd(&nfd);
+	}
+	if (fchdir(tfd) == -1 || syscall(SYS_pivot_root, ".", ".") == -1) {
+		error_set(ep, EX_OSERR, errno, "pivot_root '%s'", pod->dir);
+		goto out;
+	}
+	/*
+	 * The host's root is stacked on ours: detach it, then "/" is the
+	 * tmpfs, which nothing needs to write to again.
+	 */
+	if (umount2(".", MNT_DETACH) == -1 || chdir("/") == -1) {
+		error_set(ep, EX_OSERR, errno, "detach the old root");
+		goto out;
+	}
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1) {
+		error_set(ep, EX_OSERR, errno, "remount '/' read-only");
+		goto out;
+	}
+	rv = 0;
+out:
+	sbx_close_fd(&rfd);
+	sbx_close_fd(&nfd);
+	sbx_close_fd(&afd);
+	sbx_close_fd(&tfd);
+	return (rv);
+}
+
+/*
  * The supervisor's side of sbx_start(), PID 1 of the new PID namespace:
  * wait for the cgroups, then make the rest of the sandbox.
  */
@@ -559,7 +646,7 @@ child_setup(const struct sbx_pod *pod, int readyfd, int netfd,
 	ssize_t n;
 	size_t i;
 	char c;
-	int podfd = -1, rv = -1;
+	int *roots, rv = -1;
 
 	do
 		n = read(readyfd, &c, 1);
@@ -577,32 +664,24 @@ child_setup(const struct sbx_pod *pod, int readyfd, int netfd,
 	/* Nothing we mount may propagate to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		return (error_set(ep, EX_OSERR, errno, "make mounts private"));
-	/* pivot_root(2) wants the new root to be a mount point. */
-	if (mount(pod->dir, pod->dir, NULL, MS_BIND | MS_REC, NULL) == -1)
-		return (error_set(ep, EX_OSERR, errno, "bind '%s'", pod->dir));
-	if ((podfd = open(pod->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return (error_set(ep, EX_OSERR, errno, "open '%s'", pod->dir));
+	roots = xcalloc(pod->napps + 1, sizeof(*roots));
+	for (i = 0; i < pod->napps; i++)
+		roots[i] = -1;
 	/* Directories made beneath the roots are 0755 whatever our umask. */
 	omask = umask(022);
-	for (i = 0; i < pod->napps; i++)
+	for (i = 0; i < pod->napps; i++) {
 		if (setup_app(&pod->apps[i], ep) == -1)
 			goto out;
-	if (fchdir(podfd) == -1) {
-		error_set(ep, EX_OSERR, errno, "chdir '%s'", pod->dir);
-		goto out;
+		/* The mount setup_app() made there, before it is hidden. */
+		if ((roots[i] = open(pod->apps[i].rootfs, O_PATH |
+		    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+			error_set(ep, EX_OSERR, errno, "open '%s'",
+			    pod->apps[i].rootfs);
+			goto out;
+		}
 	}
-	/*
-	 * Stack the pod directory over the old root and detach the old
-	 * root from beneath it: no directory to leave behind in the pod.
-	 */
-	if (syscall(SYS_pivot_root, ".", ".") == -1) {
-		error_set(ep, EX_OSERR, errno, "pivot_root '%s'", pod->dir);
+	if (sup_root(pod, roots, ep) == -1)
 		goto out;
-	}
-	if (umount2(".", MNT_DETACH) == -1 || chdir("/") == -1) {
-		error_set(ep, EX_OSERR, errno, "detach the old root");
-		goto out;
-	}
 	if (pod->hostname != NULL && sethostname(pod->hostname,
 	    strlen(pod->hostname)) == -1) {
 		error_set(ep, EX_OSERR, errno, "set hostname '%s'",
@@ -614,8 +693,31 @@ child_setup(const struct sbx_pod *pod, int readyfd, int netfd,
 	rv = 0;
 out:
 	(void)umask(omask);
-	sbx_close_fd(&podfd);
+	for (i = 0; i < pod->napps; i++)
+		sbx_close_fd(&roots[i]);
+	free(roots);
 	return (rv);
+}
+
+/*
+ * What every process of ours that enters a pod does first: not dumpable
+ * (no process of the pod may open its /proc/PID/{root,cwd,exe,fd} or
+ * ptrace it while it still has the host's root or more privileges than
+ * the apps; execve(2) of the app resets it), and a session keyring of
+ * its own, empty and anonymous, so that neither the admin's session keys
+ * nor one pod's keys are another's.
+ */
+static int
+enter_prepare(struct error *ep)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return (error_set(ep, EX_OSERR, errno, "not dumpable"));
+	/* A kernel without keys (ENOSYS) has no keyring to leak. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 &&
+	    errno != ENOSYS)
+		return (error_set(ep, EX_OSERR, errno,
+		    "new session keyring"));
+	return (0);
 }
 
 /* Wait for pid and describe how it ended. */
@@ -693,7 +795,9 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 		if (netfd < 0)
 			nsflags |= CLONE_NEWNET;
-		if (unshare(nsflags) == -1)
+		if (enter_prepare(&e) == -1)
+			;
+		else if (unshare(nsflags) == -1)
 			error_set(&e, errno == EINVAL ? EX_UNAVAILABLE :
 			    EX_OSERR, errno, "new namespaces");
 		else
@@ -874,33 +978,32 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 	struct error e = ERROR_INIT;
 	struct stat rst, cst;
 	const struct sbx_app *app;
-	const char *root;
+	char root[PATH_MAX];
 	int rootfd;
 
 	app = sbx_exec_app_of(pod, proc, errfd);
-	/* After pivot_root the pod directory is "/". */
-	root = app->rootfs + strlen(pod->dir);
-	if (strncmp(app->rootfs, pod->dir, strlen(pod->dir)) != 0 ||
-	    *root != '/')
-		sbx_exec_fail(errfd, EX_SOFTWARE, "app '%s': root '%s' is not "
-		    "inside the pod", app->name, app->rootfs);
-	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "not dumpable: %s",
+		    strerror(errno));
+	/* In the supervisor's root (sup_root()); an AC Name is one name. */
+	(void)snprintf(root, sizeof(root), "/apps/%s/rootfs", app->name);
+	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "open '%s': %s", root,
 		    strerror(errno));
 	sbx_exec_prepare(rootfd, proc, errfd, &x);
 	/*
 	 * A mount namespace of our own whose root is the app's root, the
-	 * pod directory detached: a chroot(2) alone is escaped by a root
-	 * app with CAP_SYS_CHROOT (chroot to a subdirectory, then "..")
-	 * into the pod directory, other apps' roots and upper directories
-	 * that the host later mounts by path.
+	 * supervisor's detached: a chroot(2) alone is escaped by a root app
+	 * with CAP_SYS_CHROOT (chroot to a subdirectory, then "..").
 	 */
 	if (unshare(CLONE_NEWNS) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "new mount namespace: %s",
 		    strerror(errno));
 	/*
 	 * rootfd names the mount of the old namespace, which pivot_root
-	 * refuses: go by path, and check it is still the same directory.
+	 * refuses: go by path (the supervisor's read-only tmpfs, ours), and
+	 * check it is still the same directory.
 	 */
 	if (fstat(rootfd, &rst) == -1 || chdir(root) == -1 ||
 	    stat(".", &cst) == -1)
@@ -913,16 +1016,24 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 		sbx_exec_fail(errfd, EX_OSERR, "pivot_root '%s': %s", root,
 		    strerror(errno));
 	(void)close(rootfd);
-	/* Inside the app's root, a symlinked cwd can only lead inside it. */
-	if (chdir(x.cwd) == -1)
-		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", x.cwd,
-		    strerror(errno));
 	sbx_exec_rlimits();
-	if (caps_bound(&e) == -1)
+	/* Without no_new_privs only CAP_SYS_ADMIN may load a filter. */
+	if (proc->new_privs && proc->filter != NULL &&
+	    sysfilter_load(proc->filter, false, &e) == -1)
 		sbx_exec_fail_error(errfd, &e);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+	/*
+	 * Down to the default capabilities before anything the image names
+	 * is touched: no CAP_SYS_ADMIN, no CAP_SYS_PTRACE (so no other
+	 * process's /proc/PID/root either) from here on.
+	 */
+	if (caps_bound(&e) == -1 || caps_set(true, &e) == -1)
+		sbx_exec_fail_error(errfd, &e);
+	if (!proc->new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0,
+	    0) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "no_new_privs: %s",
 		    strerror(errno));
+	/* Before the user changes: the image's cwd need not let it in. */
+	sbx_exec_chdir(x.cwd, errfd);
 	/* In the app's root: /dev/ptmx is its own devpts instance. */
 	sbx_exec_pty(proc, -1, x.ids.uid, errfd);
 	sbx_exec_tty(proc, errfd);
@@ -935,7 +1046,42 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 	if (caps_set(x.ids.uid == 0, &e) == -1)
 		sbx_exec_fail_error(errfd, &e);
 	sbx_exec_close_fds(errfd);
+	if (!proc->new_privs && proc->filter != NULL &&
+	    sysfilter_load(proc->filter, true, &e) == -1)
+		sbx_exec_fail_error(errfd, &e);
 	sbx_exec_run(proc->argv, x.envp, errfd);
+}
+
+/*
+ * Is the process of procfd PID 1 of a PID namespace below ours, as a
+ * pod's supervisor is ("NSpid:\tHOST ... 1" in its status)?  An app of a
+ * pod, a host process or one of ours never is.
+ */
+static bool
+is_ns_init(int procfd)
+{
+	char buf[4096], *p, *nl, *last;
+	ssize_t n;
+	int fd, fields = 0;
+
+	if ((fd = openat(procfd, "status", O_RDONLY | O_CLOEXEC)) == -1)
+		return (false);
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return (false);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "\nNSpid:")) == NULL)
+		return (false);
+	p += strlen("\nNSpid:");
+	if ((nl = strchr(p, '\n')) != NULL)
+		*nl = '\0';
+	last = p;
+	for (p = strtok(p, " \t"); p != NULL; p = strtok(NULL, " \t")) {
+		last = p;
+		fields++;
+	}
+	return (fields >= 2 && strcmp(last, "1") == 0);
 }
 
 int
@@ -954,8 +1100,9 @@ sbx_enter(const struct sbx_pod *pod, pid_t pid, struct error *ep)
 		{ "mnt", CLONE_NEWNS },
 	};
 	int fds[sizeof(ns) / sizeof(ns[0])];
-	struct stat pst, rst;
-	char path[64];
+	struct stat pst;
+	struct statfs sf;
+	char path[PATH_MAX];
 	size_t i;
 	int procfd = -1, rv = -1;
 
@@ -976,12 +1123,10 @@ sbx_enter(const struct sbx_pod *pod, pid_t pid, struct error *ep)
 		    pod->uuid);
 		goto out;
 	}
-	/* The supervisor's root is the pod directory; an app's is not. */
-	if (fstatat(procfd, "root", &rst, 0) == -1 ||
-	    rst.st_dev != pst.st_dev || rst.st_ino != pst.st_ino) {
-		error_set(ep, EX_NOINPUT, errno == ESRCH || errno == ENOENT ?
-		    ESRCH : 0, "pod '%s' is not running (pid %ld is not its "
-		    "supervisor)", pod->uuid, (long)pid);
+	/* The caller checked pid is the one state.json names. */
+	if (!is_ns_init(procfd)) {
+		error_set(ep, EX_NOINPUT, 0, "pod '%s' is not running (pid %ld "
+		    "is not its supervisor)", pod->uuid, (long)pid);
 		goto out;
 	}
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
@@ -994,11 +1139,8 @@ sbx_enter(const struct sbx_pod *pod, pid_t pid, struct error *ep)
 			goto out;
 		}
 	}
-	if (fstatat(procfd, "root", &rst, 0) == -1) {
-		error_set(ep, EX_NOINPUT, errno, "pod '%s' is not running",
-		    pod->uuid);
+	if (enter_prepare(ep) == -1)
 		goto out;
-	}
 	/* Before the cgroup namespace, which would hide the host's groups. */
 	if (cgroup_join(pod->uuid, 0, ep) == -1) {
 		error_wrap(ep, "pod '%s'", pod->uuid);
@@ -1013,6 +1155,23 @@ sbx_enter(const struct sbx_pod *pod, pid_t pid, struct error *ep)
 	if (chdir("/") == -1) {
 		error_set(ep, EX_OSERR, errno, "chdir '/'");
 		goto out;
+	}
+	/* What we joined has the supervisor's root (sup_root()). */
+	if (statfs("/", &sf) == -1 ||
+	    (unsigned long)sf.f_type != TMPFS_MAGIC) {
+		error_set(ep, EX_NOINPUT, errno, "pod '%s' is not running "
+		    "(pid %ld is not its supervisor)", pod->uuid, (long)pid);
+		goto out;
+	}
+	for (i = 0; i < pod->napps; i++) {
+		(void)snprintf(path, sizeof(path), "/apps/%s/rootfs",
+		    pod->apps[i].name);
+		if (stat(path, &pst) == -1 || !S_ISDIR(pst.st_mode)) {
+			error_set(ep, EX_NOINPUT, errno, "pod '%s' is not "
+			    "running (no app '%s' in pid %ld)", pod->uuid,
+			    pod->apps[i].name, (long)pid);
+			goto out;
+		}
 	}
 	rv = 0;
 out:
