@@ -28,6 +28,21 @@ const char *os_default_root(void);
 int	os_open_beneath(int, const char *, int, mode_t, struct error *);
 
 /*
+ * Run from a sealed copy of ourselves (the CVE-2019-5736 class): a
+ * process of ours that execs a file of the pod's may find, through a
+ * "#!/proc/self/exe" script, the host's program file running as the
+ * pod's, and write to it.  Unless the running program already is such a
+ * copy, copy the executable into a memory file sealed against writes and
+ * execute it with argv and the same environment, so that /proc/self/exe
+ * is that copy from then on (Linux: memfd_create(2) and F_ADD_SEALS).
+ * Returns 0 if the program already runs from a copy, or on a system where
+ * no process of a pod can reach our executable (FreeBSD: no procfs in a
+ * jail); does not return on success; -1 (EX_OSERR, EX_UNAVAILABLE) if no
+ * copy could be made or run.
+ */
+int	os_exec_sealed(char *const [], struct error *);
+
+/*
  * The calls below are thin wrappers around one system call each, for what
  * differs between the systems.  They return 0 (or a length) on success and
  * -1 with errno set on failure, ENOTSUP where the platform cannot do it.

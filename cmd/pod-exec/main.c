@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/num.h"
+#include "common/platform.h"
 #include "pod-exec.h"
 
 static _Noreturn void	usage(void);
@@ -31,11 +32,27 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL,	0 }
 };
 
+/*
+ * Before entering a pod: run from a sealed copy of ourselves
+ * (os_exec_sealed()), so that no pod can write to pod-exec's file.
+ */
+static void
+sealed(char **args)
+{
+	struct error e = ERROR_INIT;
+
+	if (os_exec_sealed(args, &e) == -1) {
+		error_wrap(&e, "CVE-2019-5736 guard");
+		error_exit(&e);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct exec_opts opts = { .verbose = 1, .grace = 10 };
 	struct error e = ERROR_INIT;
+	char **args = argv;
 	long long n;
 	bool has_grace = false;
 	int ch, sig;
@@ -105,12 +122,14 @@ main(int argc, char *argv[])
 			    "or -t: a detached pod has no terminal");
 			error_exit(&e);
 		}
+		sealed(args);
 		return (exec_run(&opts));
 	case MODE_ENTER:
 		if (argc < 1 || opts.detach || opts.json ||
 		    opts.main_app != NULL || has_grace)
 			usage();
 		opts.cmd = argv;
+		sealed(args);
 		return (exec_enter(&opts));
 	case MODE_KILL:
 		if (argc > 1 || opts.detach || opts.json || opts.app != NULL ||

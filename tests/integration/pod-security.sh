@@ -49,9 +49,16 @@ setup() {
 	mkdir -p "$_x/tmp"
 	cc -static -O2 -o "$_x/podprobe" "$TOP/tests/tools/podprobe.c" ||
 	    return 1
-	# CVE-2019-5736: a script whose interpreter is whoever execs it.
+	# CVE-2019-5736: a script whose interpreter is whoever execs it,
+	# with what pod-exec needs to run in the pod (its loader and
+	# libraries), as an image with a libc would have.
 	printf '#!/proc/self/exe\n' >"$_x/evil"
 	chmod 755 "$_x/evil"
+	for _l in $(ldd "$TOP/bin/pod-exec" | awk '/=> \// { print $3 }
+	    /^[[:space:]]*\// { print $1 }'); do
+		mkdir -p "$_x$(dirname "$_l")"
+		cp -L "$_l" "$_x$_l" || return 1
+	done
 	_t_tar "$_x" "$T/extra.tar" || return 1
 	oci_add_layer "$T/img" probe "$T/extra.tar" || return 1
 	push_image "$T/img:probe" "$REG/test/sec:probe" || return 1
@@ -129,6 +136,77 @@ keyrings() {
 	check_grep '^session ENOKEY$' "$T_STDOUT"
 }
 t_case "host user and session keys unreadable from a pod" keyrings
+
+# CVE-2019-5736: /evil is "#!/proc/self/exe", so whoever execs it runs its
+# own program file inside the pod; a watcher app opens /proc/PID/exe of
+# every process it sees and writes its first byte back over itself.  What
+# it finds of ours must be a sealed copy, never the host's file.
+caught() {
+	grep -E '^exe .*(pod-exec|memfd)' "$R/pods/$POD/logs/watch.out" \
+	    2>/dev/null
+}
+exe_overwrite() {
+	sum=$(sha256sum <"$TOP/bin/pod-exec")
+	POD=none
+	cat >"$T/exe.json" <<-EOF
+	{"acKind": "PodManifest", "acVersion": "0.8.11", "apps": [
+	  {"name": "watch", "image": {"name": "$IMG"},
+	   "app": {"exec": ["/podprobe", "exewatch", "1"]}},
+	  {"name": "evil", "image": {"name": "$IMG"},
+	   "app": {"exec": ["/evil"]}}]}
+	EOF
+	n=0
+	while test "$n" -lt 30 && ! caught >/dev/null; do
+		n=$((n + 1))
+		render -f "$T/exe.json"
+		pe "$POD" >/dev/null 2>&1 || true
+	done
+	caught >"$T/run" || fail "the watcher never saw the script run (run)"
+	echo "run, after $n pods:"
+	cat "$T/run"
+	# -e: the watcher runs, the script is entered again and again.
+	render -n watch "$IMG" -- /podprobe exewatch 30
+	check_exit 0 pe -d "$POD"
+	n=0
+	while test "$n" -lt 200 && ! caught >/dev/null; do
+		n=$((n + 1))
+		pe -e "$POD" -- /evil >/dev/null 2>&1 || true
+	done
+	caught >"$T/enter" || fail "the watcher never saw the script run (-e)"
+	echo "-e, after $n tries:"
+	cat "$T/enter"
+	check_exit 0 pe -k "$POD" KILL
+	for f in "$T/run" "$T/enter"; do
+		if grep -Ev '^exe /memfd:pod-exec \(deleted\) E[A-Z]+$' "$f"
+		then
+			fail "a process of the pod reached our program file"
+		fi
+	done
+	check_eq "$sum" "$(sha256sum <"$TOP/bin/pod-exec")" "pod-exec's file"
+}
+t_case "/proc/self/exe of pod-exec from inside: run and -e (CVE-2019-5736)" \
+    exe_overwrite
+
+# A fork bomb meets the pods limit every pod gets unless told otherwise.
+pids() {
+	render "$IMG" -- /podprobe forkbomb 6000
+	check_eq 4096 "$(jq '.isolators[] | select(.name == "io.berth/pids")
+	    | .value.limit' "$R/pods/$POD/pod.json")" "default pids limit"
+	check_exit 0 pe "$POD"
+	cat "$T_STDOUT"
+	check_grep '^fork EAGAIN$' "$T_STDOUT"
+	k=$(sed -n 's/^forked //p' "$T_STDOUT")
+	check_num "$k" -lt 4096 "processes forked"
+	check_num "$k" -gt 4000 "processes forked"
+	render --pids 50 "$IMG" -- /podprobe forkbomb 6000
+	check_exit 0 pe "$POD"
+	check_num "$(sed -n 's/^forked //p' "$T_STDOUT")" -lt 50 "forked"
+	render --pids 0 "$IMG" -- true
+	check_eq 0 "$(jq '[.isolators[]? | select(.name == "io.berth/pids")]
+	    | length' "$R/pods/$POD/pod.json")" "pids isolators with --pids 0"
+	check_stderr_match 64 "--pids '-1'" pod-render -R "$R" --pids -1 "$IMG"
+}
+t_case "a fork bomb stops at the pods limit (default 4096, --pids)" pids
 
 # The default filter, and the isolators (and flags) that change it.
 seccomp() {

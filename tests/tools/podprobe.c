@@ -23,7 +23,8 @@
  *					personality, bpf, perf, userfaultfd)
  *	podprobe exewatch SECONDS	open /proc/PID/exe of every other
  *					process seen for SECONDS; for each new
- *					target: "exe TARGET writable|ERRNO"
+ *					target, write its first byte back over
+ *					itself: "exe TARGET written|ERRNO"
  *	podprobe forkbomb N		fork until N children live or fork
  *					fails: "forked K" and "fork ERRNO"
  */
@@ -237,6 +238,33 @@ seen(char (*list)[PATH_MAX], int *n, const char *t)
 	return (0);
 }
 
+/*
+ * Write the first byte of the file path names over itself: harmless if
+ * it works, and the write (not only the open) is what a seal refuses.
+ */
+static const char *
+rewrite(const char *path)
+{
+	unsigned char c;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (errname(errno));
+	if (pread(fd, &c, 1, 0) != 1) {
+		(void)close(fd);
+		return ("unreadable");
+	}
+	(void)close(fd);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return (errname(errno));
+	if (pwrite(fd, &c, 1, 0) != 1) {
+		(void)close(fd);
+		return (errname(errno));
+	}
+	(void)close(fd);
+	return ("written");
+}
+
 static int
 exewatch(int argc, char **argv)
 {
@@ -245,7 +273,7 @@ exewatch(int argc, char **argv)
 	struct dirent *d;
 	long end;
 	ssize_t len;
-	int n = 0, fd, wfd;
+	int n = 0, fd;
 	pid_t self = getpid();
 	DIR *dir;
 
@@ -268,13 +296,9 @@ exewatch(int argc, char **argv)
 			    fd);
 			len = readlink(path, target, sizeof(target) - 1);
 			target[len > 0 ? len : 0] = '\0';
-			if (!seen(list, &n, target)) {
-				wfd = open(path, O_WRONLY | O_CLOEXEC);
-				(void)printf("exe %s %s\n", target, wfd >= 0 ?
-				    "writable" : errname(errno));
-				if (wfd >= 0)
-					(void)close(wfd);
-			}
+			if (!seen(list, &n, target))
+				(void)printf("exe %s %s\n", target,
+				    rewrite(path));
 			(void)close(fd);
 		}
 		(void)closedir(dir);

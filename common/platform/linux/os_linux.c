@@ -6,6 +6,8 @@
  * a final symlink).
  */
 #include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -69,6 +71,64 @@ os_open_beneath(int rootfd, const char *path, int flags, mode_t mode,
 		return (error_set(ep, EX_OSERR, errno, "open '%s'", path));
 	}
 	return (fd);
+}
+
+#define	SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+int
+os_exec_sealed(char *const argv[], struct error *ep)
+{
+	extern char **environ;
+	struct stat st;
+	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+	off_t off = 0;
+	ssize_t n;
+	int fd, mfd, seals;
+
+	if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1)
+		return (error_set(ep, EX_OSERR, errno, "open '/proc/self/exe'"));
+	/* A regular file has no seals (EINVAL); our copy has them all. */
+	if ((seals = fcntl(fd, F_GET_SEALS)) != -1 &&
+	    (seals & SEALS) == SEALS) {
+		(void)close(fd);
+		return (0);
+	}
+#ifdef MFD_EXEC
+	/* Say so where vm.memfd_noexec would make it noexec otherwise. */
+	flags |= MFD_EXEC;
+#endif
+	if (fstat(fd, &st) == -1 ||
+	    (mfd = memfd_create("pod-exec", flags)) == -1) {
+#ifdef MFD_EXEC
+		if (errno == EINVAL)
+			mfd = memfd_create("pod-exec", flags & ~MFD_EXEC);
+		if (mfd == -1)
+#endif
+		{
+			(void)close(fd);
+			return (error_set(ep, EX_OSERR, errno,
+			    "copy of the program"));
+		}
+	}
+	while (off < st.st_size) {
+		n = sendfile(mfd, fd, &off, (size_t)(st.st_size - off));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+	}
+	(void)close(fd);
+	if (off != st.st_size || fcntl(mfd, F_ADD_SEALS, SEALS) == -1) {
+		error_set(ep, EX_OSERR, off != st.st_size ? EIO : errno,
+		    "seal the copy of the program");
+		(void)close(mfd);
+		return (-1);
+	}
+	(void)fexecve(mfd, argv, environ);
+	error_set(ep, errno == EACCES || errno == EPERM ? EX_UNAVAILABLE :
+	    EX_OSERR, errno, "run the sealed copy of the program");
+	(void)close(mfd);
+	return (-1);
 }
 
 int
