@@ -21,6 +21,9 @@
 #endif
 
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "common/driver.h"
 #include "common/error.h"
@@ -36,6 +39,12 @@
 #define	MANIFEST_MAX	(4 * 1024 * 1024)
 #define	LOCK_NAME	"lock"
 #define	RUN_LOCK_NAME	"run.lock"
+#define	KEY_NAME	".seal.key"
+#define	SEAL_PREFIX	"hmac-sha256:"
+#define	SEAL_LEN	(sizeof(SEAL_PREFIX) - 1 + 64)
+
+static void	seal_of(const struct pod_key *, const char *, const json_t *,
+		    char *);
 
 /* ------------------------------------------------------------ uuids */
 
@@ -392,6 +401,9 @@ state_from_json(const json_t *o, struct pod_state *s, struct error *ep)
 
 	if (!json_is_object(o))
 		return (error_set(ep, EX_DATAERR, 0, "not an object"));
+	if (get_str(o, "state", "manifest", false, s->manifest,
+	    sizeof(s->manifest), ep) == -1)
+		return (-1);
 	if (get_str(o, "state", "phase", true, buf, sizeof(buf), ep) == -1)
 		return (-1);
 	for (i = 0; i < sizeof(phase_names) / sizeof(phase_names[0]); i++)
@@ -457,10 +469,12 @@ state_from_json(const json_t *o, struct pod_state *s, struct error *ep)
 }
 
 int
-pod_state_read(int poddirfd, struct pod_state *s, struct error *ep)
+pod_state_read(int poddirfd, const struct pod_key *k, const char *uuid,
+    struct pod_state *s, struct error *ep)
 {
 	json_t *o = NULL;
-	char *buf = NULL;
+	char *buf = NULL, want[SEAL_LEN + 1], got[SEAL_LEN + 1];
+	const char *seal;
 	size_t len;
 	int rv = -1;
 
@@ -473,6 +487,27 @@ pod_state_read(int poddirfd, struct pod_state *s, struct error *ep)
 	if (state_from_json(o, s, ep) == -1) {
 		error_wrap(ep, "%s", STATE_NAME);
 		goto out;
+	}
+	if (k != NULL) {
+		seal = json_string_value(json_object_get(o, "seal"));
+		if (seal == NULL) {
+			error_set(ep, EX_DATAERR, 0, "%s: not sealed (made by "
+			    "an older pod-render, or not by berth)",
+			    STATE_NAME);
+			goto out;
+		}
+		len = strlen(seal);
+		(void)snprintf(got, sizeof(got), "%s", seal);
+		/* What was sealed: everything but the seal. */
+		(void)json_object_del(o, "seal");
+		seal_of(k, uuid, o, want);
+		if (len != SEAL_LEN ||
+		    CRYPTO_memcmp(got, want, SEAL_LEN) != 0) {
+			error_set(ep, EX_DATAERR, 0, "%s: the seal does not "
+			    "match: changed outside berth, or not pod %s's",
+			    STATE_NAME, uuid);
+			goto out;
+		}
 	}
 	rv = 0;
 out:
@@ -500,6 +535,7 @@ state_to_json(const struct pod_state *s)
 	size_t i, k;
 
 	o = json_object();
+	set_str(o, "manifest", s->manifest);
 	(void)json_object_set_new(o, "phase",
 	    json_string(pod_phase_name(s->phase)));
 	(void)json_object_set_new(o, "driver",
@@ -581,12 +617,16 @@ pod_write_json(int poddirfd, const char *name, const json_t *o,
 }
 
 int
-pod_state_write(int poddirfd, const struct pod_state *s, struct error *ep)
+pod_state_write(int poddirfd, const struct pod_key *k, const char *uuid,
+    const struct pod_state *s, struct error *ep)
 {
+	char seal[SEAL_LEN + 1];
 	json_t *o;
 	int rv;
 
 	o = state_to_json(s);
+	seal_of(k, uuid, o, seal);
+	(void)json_object_set_new(o, "seal", json_string(seal));
 	rv = pod_write_json(poddirfd, STATE_NAME, o, ep);
 	json_decref(o);
 	if (rv == -1)
@@ -595,9 +635,10 @@ pod_state_write(int poddirfd, const struct pod_state *s, struct error *ep)
 }
 
 int
-pod_manifest_read(int poddirfd, struct pod_manifest *m, struct error *ep)
+pod_manifest_read(int poddirfd, const struct pod_state *st,
+    struct pod_manifest *m, struct error *ep)
 {
-	char *buf = NULL;
+	char *buf = NULL, d[DIGEST_MAX];
 	size_t len;
 	int rv;
 
@@ -605,10 +646,250 @@ pod_manifest_read(int poddirfd, struct pod_manifest *m, struct error *ep)
 	if (file_read_all(poddirfd, MANIFEST_NAME, MANIFEST_MAX, &buf, &len,
 	    ep) == -1)
 		return (error_wrap(ep, "%s", MANIFEST_NAME));
+	digest_buf(DIGEST_SHA256, buf, len, d);
+	if (strcmp(d, st->manifest) != 0) {
+		free(buf);
+		return (error_set(ep, EX_DATAERR, 0, "%s: not the one %s "
+		    "names: changed outside berth", MANIFEST_NAME, STATE_NAME));
+	}
 	rv = podspec_parse(buf, len, m, ep);
 	free(buf);
 	if (rv == -1)
 		return (error_wrap(ep, "%s", MANIFEST_NAME));
+	return (0);
+}
+
+int
+pod_manifest_write(int poddirfd, const json_t *m, struct pod_state *st,
+    struct error *ep)
+{
+	char *buf;
+	size_t len;
+	int rv;
+
+	if ((buf = json_dumps(m, JSON_SORT_KEYS | JSON_INDENT(2))) == NULL)
+		return (error_set(ep, EX_SOFTWARE, 0, "%s: cannot encode",
+		    MANIFEST_NAME));
+	len = strlen(buf);
+	buf = xrealloc(buf, len + 2);
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	digest_buf(DIGEST_SHA256, buf, len, st->manifest);
+	rv = file_write_atomic(poddirfd, MANIFEST_NAME, buf, len, 0644, ep);
+	free(buf);
+	return (rv);
+}
+
+/* ------------------------------------------------------------ seal */
+
+/* "hmac-sha256:<hex>" of "<uuid>\n" and o as compact, sorted JSON. */
+static void
+seal_of(const struct pod_key *k, const char *uuid, const json_t *o,
+    char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char *s, *data;
+	size_t n;
+
+	if ((s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		s = xstrdup("");
+	data = xasprintf("%s\n%s", uuid, s);
+	if (HMAC(EVP_sha256(), k->k, POD_KEY_LEN, (unsigned char *)data,
+	    strlen(data), md, &mdlen) == NULL)
+		mdlen = 0;
+	n = (size_t)snprintf(out, SEAL_LEN + 1, SEAL_PREFIX);
+	for (i = 0; i < mdlen && n + 2 <= SEAL_LEN; i++) {
+		out[n++] = hex[md[i] >> 4];
+		out[n++] = hex[md[i] & 0x0f];
+	}
+	/* A failed HMAC matches nothing: the seal comes out short. */
+	out[n] = '\0';
+	free(data);
+	free(s);
+}
+
+/* Read the key from fd (closed here), checking what kind of file it is. */
+static int
+key_read(int fd, struct pod_key *k, struct error *ep)
+{
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(fd, &sb) == -1) {
+		(void)close(fd);
+		return (error_set(ep, EX_OSERR, errno, "stat 'pods/%s'",
+		    KEY_NAME));
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (sb.st_mode & 077) != 0 || sb.st_size != POD_KEY_LEN) {
+		(void)close(fd);
+		return (error_set(ep, EX_DATAERR, 0, "'pods/%s' is not a key "
+		    "of ours: a %d-byte file of mode 0600, owned by uid %ld",
+		    KEY_NAME, POD_KEY_LEN, (long)geteuid()));
+	}
+	do
+		n = read(fd, k->k, POD_KEY_LEN);
+	while (n == -1 && errno == EINTR);
+	(void)close(fd);
+	if (n != POD_KEY_LEN)
+		return (error_set(ep, EX_IOERR, n == -1 ? errno : EIO,
+		    "read 'pods/%s'", KEY_NAME));
+	return (0);
+}
+
+/* Make a key beside the key's name, then link it there unless one is. */
+static int
+key_make(int podsfd, struct error *ep)
+{
+	unsigned char buf[POD_KEY_LEN];
+	char tmp[64];
+	int fd, rc, saved;
+
+	if (random_bytes(buf, sizeof(buf), ep) == -1)
+		return (error_wrap(ep, "pods/%s", KEY_NAME));
+	(void)snprintf(tmp, sizeof(tmp), KEY_NAME ".%ld", (long)getpid());
+	(void)unlinkat(podsfd, tmp, 0);
+	if ((fd = openat(podsfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		explicit_bzero(buf, sizeof(buf));
+		return (error_set(ep, EX_CANTCREAT, errno, "create 'pods/%s'",
+		    tmp));
+	}
+	rc = write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) &&
+	    fsync(fd) == 0 ? 0 : -1;
+	saved = errno;
+	explicit_bzero(buf, sizeof(buf));
+	if (close(fd) == -1 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	/* link(2) fails if a key is there: a racing pod-render's. */
+	if (rc == 0 && linkat(podsfd, tmp, podsfd, KEY_NAME, 0) == -1 &&
+	    errno != EEXIST) {
+		rc = -1;
+		saved = errno;
+	}
+	(void)unlinkat(podsfd, tmp, 0);
+	if (rc == -1)
+		return (error_set(ep, EX_CANTCREAT, saved, "write 'pods/%s'",
+		    KEY_NAME));
+	return (0);
+}
+
+int
+pod_key_load(int podsfd, bool create, struct pod_key *k, struct error *ep)
+{
+	int fd;
+
+	if ((fd = openat(podsfd, KEY_NAME, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 && errno == ENOENT && create) {
+		if (key_make(podsfd, ep) == -1)
+			return (-1);
+		fd = openat(podsfd, KEY_NAME, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return (error_set(ep, EX_NOINPUT, 0, "no 'pods/%s': "
+			    "the pods of this root were made by an older "
+			    "pod-render", KEY_NAME));
+		return (error_set(ep, EX_OSERR, errno, "open 'pods/%s'",
+		    KEY_NAME));
+	}
+	return (key_read(fd, k, ep));
+}
+
+/* got must be "<a>/<b>/<c>" (c may be NULL), else EX_DATAERR. */
+static int
+want_path(const char *what, const char *got, const char *a, const char *b,
+    const char *c, struct error *ep)
+{
+	char want[PATH_MAX];
+
+	(void)snprintf(want, sizeof(want), "%s/%s%s%s", a, b, c != NULL ?
+	    "/" : "", c != NULL ? c : "");
+	if (strcmp(got, want) != 0)
+		return (error_set(ep, EX_DATAERR, 0, "%s: %s '%s' is not "
+		    "'%s'", STATE_NAME, what, got, want));
+	return (0);
+}
+
+/* A dataset of the pod's: "" unless zfs, else DATASET/pods/UUID/SUB. */
+static int
+want_dataset(const struct pod_state *s, const char *what, const char *got,
+    const char *uuid, const char *kind, const char *name, struct error *ep)
+{
+	char want[DRIVER_DATASET_MAX + 128];
+
+	if (s->driver != DRIVER_ZFS || got[0] == '\0') {
+		if (got[0] != '\0')
+			return (error_set(ep, EX_DATAERR, 0, "%s: %s: a dataset "
+			    "without the zfs driver", STATE_NAME, what));
+		return (0);
+	}
+	(void)snprintf(want, sizeof(want), "%s/pods/%s/%s-%s",
+	    s->zfs_dataset, uuid, kind, name);
+	if (strcmp(got, want) != 0)
+		return (error_set(ep, EX_DATAERR, 0, "%s: %s: dataset '%s' is "
+		    "not '%s'", STATE_NAME, what, got, want));
+	return (0);
+}
+
+int
+pod_state_check(const struct pod_state *s, const char *root,
+    const char *poddir, const char *uuid, const char *dataset,
+    struct error *ep)
+{
+	const struct pod_app_state *a;
+	const struct pod_volume_state *v;
+	char layers[PATH_MAX], sub[POD_NAME_MAX + 16];
+	size_t i, k, ll;
+
+	if (strcmp(s->zfs_dataset, s->driver == DRIVER_ZFS ? dataset :
+	    "") != 0)
+		return (error_set(ep, EX_DATAERR, 0, "%s: zfs_dataset '%s' is "
+		    "not this root's ('%s')", STATE_NAME, s->zfs_dataset,
+		    s->driver == DRIVER_ZFS ? dataset : ""));
+	ll = (size_t)snprintf(layers, sizeof(layers), "%s/layers/", root);
+	for (i = 0; i < s->napps; i++) {
+		a = &s->apps[i];
+		(void)snprintf(sub, sizeof(sub), "apps/%s", a->name);
+		if (want_path("rootfs", a->rootfs, poddir, sub, "rootfs",
+		    ep) == -1 ||
+		    want_dataset(s, a->name, a->dataset, uuid, "app",
+		    a->name, ep) == -1)
+			return (-1);
+		if (a->upper[0] == '\0')
+			continue;
+		if (want_path("upper", a->upper, poddir, sub, "upper",
+		    ep) == -1 ||
+		    want_path("work", a->work, poddir, sub, "work", ep) == -1)
+			return (-1);
+		for (k = 0; k < a->nlowerdirs; k++)
+			if (strncmp(a->lowerdirs[k], layers, ll) != 0 ||
+			    !podspec_path_valid(a->lowerdirs[k]))
+				return (error_set(ep, EX_DATAERR, 0, "%s: "
+				    "lowerdir '%s' is not in '%s'", STATE_NAME,
+				    a->lowerdirs[k], layers));
+	}
+	for (i = 0; i < s->nvolumes; i++) {
+		v = &s->volumes[i];
+		if (!v->owned) {
+			if (!podspec_path_valid(v->path) || v->dataset[0] !=
+			    '\0')
+				return (error_set(ep, EX_DATAERR, 0, "%s: host "
+				    "volume '%s': '%s' is not a clean path",
+				    STATE_NAME, v->name, v->path));
+			continue;
+		}
+		if (want_path("volume", v->path, poddir, "volumes", v->name,
+		    ep) == -1 ||
+		    want_dataset(s, v->name, v->dataset, uuid, "vol", v->name,
+		    ep) == -1)
+			return (-1);
+	}
 	return (0);
 }
 

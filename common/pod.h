@@ -18,7 +18,9 @@
  * state.json (pod_state_write() writes it; keys sorted, absent means
  * empty or 0):
  *
- *	{ "phase": "created" | "running" | "exited",
+ *	{ "seal": "hmac-sha256:<hex>",		see below
+ *	  "manifest": "sha256:<hex>",		digest of pod.json's bytes
+ *	  "phase": "created" | "running" | "exited",
  *	  "driver": "dir" | "overlay" | "zfs",
  *	  "zfs_dataset": "pool/berth",		zfs: the driver's dataset
  *	  "created": 1700000000, "started": 0, "finished": 0,	unix seconds
@@ -47,6 +49,16 @@
  * pod_state, relative paths, and an app with only some of upper, work and
  * lowerdirs (EX_DATAERR); unknown keys are ignored, so
  * that later versions may add some.
+ *
+ * Sealed: what pod-exec and pod-render -D do with a pod (mount a host
+ * path, destroy a dataset, signal a pid) comes from these files, so
+ * nothing that reaches them but berth may change them unseen.  "seal" is
+ * the HMAC-SHA-256, under the root's key pods/.seal.key (32 random bytes,
+ * 0600, made by the first pod-render), of "<uuid>\n" followed by the
+ * state object without "seal" as compact JSON with sorted keys; it binds
+ * the state to its pod.  "manifest" binds pod.json to the state.  A
+ * state whose seal does not match, or a pod.json whose digest does not,
+ * is EX_DATAERR, as malformed input is.
  *
  * Modes: pods/ is 0700 (pod_root_open() with create sets it), and is the
  * one gate: below it, directories are 0755 (logs/ 0750) and files 0644,
@@ -134,6 +146,7 @@ struct pod_volume_state {
 };
 
 struct pod_state {
+	char			 manifest[DIGEST_MAX];	/* of pod.json */
 	enum pod_phase		 phase;
 	enum driver_kind	 driver;
 	char			 zfs_dataset[DRIVER_DATASET_MAX]; /* base */
@@ -149,14 +162,50 @@ struct pod_state {
 	size_t			 nvolumes;
 };
 
+#define	POD_KEY_LEN	32
+
+/* The key that seals the pods of a root (pods/.seal.key). */
+struct pod_key {
+	unsigned char	 k[POD_KEY_LEN];
+};
+
+/*
+ * Read the key of the pods directory podsfd into *k; with create, make
+ * it first if there is none (atomically: two programs that race make one
+ * key).  EX_NOINPUT without one, EX_DATAERR if it is not a 0600 regular
+ * file of POD_KEY_LEN bytes owned by us.
+ */
+int	pod_key_load(int, bool, struct pod_key *, struct error *);
+
 /*
  * state.json of the pod directory poddirfd into *s.  EX_NOINPUT if
- * missing, EX_DATAERR if malformed.  Release with pod_state_release().
+ * missing, EX_DATAERR if malformed or if its seal is not that of the pod
+ * uuid under the key k.  k NULL reads without checking the seal: only
+ * for readers that change nothing on the strength of what they read.
+ * Release with pod_state_release().
  */
-int	pod_state_read(int, struct pod_state *, struct error *);
+int	pod_state_read(int, const struct pod_key *, const char *,
+	    struct pod_state *, struct error *);
 
-/* Write state.json atomically (temporary file, fsync, rename). */
-int	pod_state_write(int, const struct pod_state *, struct error *);
+/*
+ * Write state.json atomically (temporary file, fsync, rename), sealed
+ * for the pod uuid under the key k.
+ */
+int	pod_state_write(int, const struct pod_key *, const char *,
+	    const struct pod_state *, struct error *);
+
+/*
+ * pod_state_check(s, root, poddir, uuid, dataset, ep): check what a state
+ * says against where its pod is: app roots, upper and work directories
+ * in the pod directory poddir (apps/<name>/...), lowerdirs clean paths in
+ * root/layers/ (root absolute, resolved), owned volumes in
+ * poddir/volumes/<name> and host volumes clean absolute paths, datasets
+ * DATASET/pods/<uuid>/app-<name> and vol-<name>, and DATASET the root's
+ * own (dataset; "" if the root has none).  EX_DATAERR naming the first
+ * that is not.
+ */
+int	pod_state_check(const struct pod_state *, const char *, const char *,
+	    const char *, const char *, struct error *);
 
 /*
  * Write o as the file name of the pod directory poddirfd (pod.json,
@@ -170,9 +219,18 @@ void	pod_state_release(struct pod_state *);
 struct pod_app_state *pod_state_app(struct pod_state *, const char *);
 
 /*
- * Read and parse pod.json of poddirfd.  EX_NOINPUT / EX_DATAERR.
+ * Read and parse pod.json of poddirfd, which must be the one st names
+ * (its digest).  EX_NOINPUT / EX_DATAERR.
  */
-int	pod_manifest_read(int, struct pod_manifest *, struct error *);
+int	pod_manifest_read(int, const struct pod_state *, struct pod_manifest *,
+	    struct error *);
+
+/*
+ * Write m as pod.json (as pod_write_json() does) and record its digest
+ * in st, which is written after it.
+ */
+int	pod_manifest_write(int, const json_t *, struct pod_state *,
+	    struct error *);
 
 /*
  * Take the pod's lock ("lock") or its run lock ("run.lock"): returns the

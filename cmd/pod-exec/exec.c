@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "common/driver.h"
 #include "common/error.h"
 #include "common/fsutil.h"
 #include "common/jsonx.h"
@@ -57,6 +58,7 @@ struct pod {
 	int			 rootfd, podsfd, dirfd;
 	struct pod_manifest	 m;
 	struct pod_state	 st;
+	struct pod_key		 key;		/* seals state.json */
 	bool			 has_m, has_st;
 	char			 hostname[POD_NAME_MAX + 1];
 	struct sbx_pod		 sp;
@@ -188,6 +190,7 @@ pod_free(struct pod *p)
 		(void)close(p->rootfd);
 	free(p->dir);
 	free(p->root);
+	explicit_bzero(&p->key, sizeof(p->key));
 }
 
 static struct pod_volume_state *
@@ -396,6 +399,7 @@ build_freebsd(struct pod *p)
 static int
 pod_find(const struct exec_opts *o, struct pod *p, struct error *ep)
 {
+	struct driver_conf conf;
 	const char *root;
 
 	memset(p, 0, sizeof(*p));
@@ -412,9 +416,16 @@ pod_find(const struct exec_opts *o, struct pod *p, struct error *ep)
 	if ((p->dirfd = pod_open(p->podsfd, o->uuid, ep)) == -1)
 		return (-1);
 	p->dir = xasprintf("%s/pods/%s", p->root, o->uuid);
-	if (pod_state_read(p->dirfd, &p->st, ep) == -1)
+	/* What pods can never write, and what berth wrote there. */
+	(void)memset(&conf, 0, sizeof(conf));
+	if (driver_conf_read(p->rootfd, &conf, ep) == -1 ||
+	    pod_key_load(p->podsfd, false, &p->key, ep) == -1 ||
+	    pod_state_read(p->dirfd, &p->key, o->uuid, &p->st, ep) == -1)
 		return (error_wrap(ep, "pod '%s'", o->uuid));
 	p->has_st = true;
+	if (pod_state_check(&p->st, p->root, p->dir, o->uuid,
+	    conf.zfs_dataset, ep) == -1)
+		return (error_wrap(ep, "pod '%s'", o->uuid));
 	return (0);
 }
 
@@ -428,7 +439,7 @@ pod_load(const struct exec_opts *o, struct pod *p, struct error *ep)
 
 	if (pod_find(o, p, ep) == -1)
 		return (-1);
-	if (pod_manifest_read(p->dirfd, &p->m, ep) == -1)
+	if (pod_manifest_read(p->dirfd, &p->st, &p->m, ep) == -1)
 		return (error_wrap(ep, "pod '%s'", o->uuid));
 	p->has_m = true;
 
@@ -879,10 +890,11 @@ state_update(struct mon *mo, void (*fn)(struct mon *, struct pod_state *),
 	if ((lock = pod_lock(mo->p->dirfd, true, ep)) == -1)
 		return (-1);
 	memset(&st, 0, sizeof(st));
-	if (pod_state_read(mo->p->dirfd, &st, ep) == -1)
+	if (pod_state_read(mo->p->dirfd, &mo->p->key, mo->p->uuid, &st,
+	    ep) == -1)
 		goto out;
 	fn(mo, &st);
-	rv = pod_state_write(mo->p->dirfd, &st, ep);
+	rv = pod_state_write(mo->p->dirfd, &mo->p->key, mo->p->uuid, &st, ep);
 	pod_state_release(&st);
 out:
 	(void)close(lock);
@@ -1094,7 +1106,7 @@ detach_wait(const struct exec_opts *o, struct pod *p, int fd)
 		char *s;
 
 		memset(&st, 0, sizeof(st));
-		if (pod_state_read(p->dirfd, &st, &e) == -1)
+		if (pod_state_read(p->dirfd, &p->key, p->uuid, &st, &e) == -1)
 			error_exit(&e);
 		apps = json_array();
 		for (i = 0; i < st.napps; i++)

@@ -86,6 +86,7 @@ struct render {
 	bool			 made_tmp;
 	bool			 renamed;
 	struct pod_state	 state;
+	struct pod_key		 key;		/* seals state.json */
 };
 
 /* ------------------------------------------------------------ items */
@@ -1155,10 +1156,10 @@ create_pod(struct render *r, struct error *ep)
 	if (make_volumes(r, volsfd, ep) == -1)
 		goto fail;
 	pj = podspec_to_json(&r->m);
-	if (pod_write_json(r->tmpfd, "pod.json", pj, ep) == -1 ||
+	if (pod_manifest_write(r->tmpfd, pj, &r->state, ep) == -1 ||
 	    pod_write_json(r->tmpfd, "config.json", r->config,
 	    ep) == -1 ||
-	    pod_state_write(r->tmpfd, &r->state, ep) == -1)
+	    pod_state_write(r->tmpfd, &r->key, r->uuid, &r->state, ep) == -1)
 		goto fail;
 	if (renameat(r->podsfd, r->tmpname, r->podsfd, r->uuid) == -1) {
 		error_set(ep, EX_CANTCREAT, errno, "rename 'pods/%s'",
@@ -1282,6 +1283,7 @@ render_pod(const struct render_opts *o, struct error *ep)
 	if (preflight(&r, ep) == -1 || unpack_missing(&r, ep) == -1)
 		goto out;
 	if ((r.podsfd = pod_root_open(r.st.rootfd, true, ep)) == -1 ||
+	    pod_key_load(r.podsfd, true, &r.key, ep) == -1 ||
 	    sweep(&r, ep) == -1 || create_pod(&r, ep) == -1)
 		goto out;
 	log_info("pod %s created (%s driver)", r.uuid,
@@ -1321,6 +1323,7 @@ render_destroy(const struct render_opts *o, struct error *ep)
 	struct driver *drv = NULL;
 	struct driver_root root;
 	struct driver_conf conf;
+	struct pod_key key;
 	char dir[PATH_MAX], lname[64], tname[64];
 	const char *uuid = o->destroy;
 	size_t i;
@@ -1367,12 +1370,24 @@ render_destroy(const struct render_opts *o, struct error *ep)
 		goto out;
 	}
 	(void)snprintf(dir, sizeof(dir), "%s/pods/%s", st.root, uuid);
-	if (pod_state_read(podfd, &s, ep) == 0)
-		has_state = true;
-	else {
+	/*
+	 * What a state we cannot trust names (mounts, datasets) is left
+	 * alone: the root's own dataset for pods and the pod directory go
+	 * all the same.
+	 */
+	(void)memset(&conf, 0, sizeof(conf));
+	if (driver_conf_read(st.rootfd, &conf, ep) == -1)
+		goto out;
+	if (pod_key_load(podsfd, false, &key, ep) == -1 ||
+	    pod_state_read(podfd, &key, uuid, &s, ep) == -1 ||
+	    pod_state_check(&s, st.root, dir, uuid, conf.zfs_dataset,
+	    ep) == -1) {
 		log_warnx("pod %s: %s: removing it anyway", uuid, ep->msg);
 		error_clear(ep);
-	}
+		pod_state_release(&s);
+	} else
+		has_state = true;
+	explicit_bzero(&key, sizeof(key));
 	/* What a pod-exec left outside the pod: cgroups, a jail, mounts. */
 	(void)memset(&sp, 0, sizeof(sp));
 	sp.uuid = uuid;
@@ -1394,13 +1409,11 @@ render_destroy(const struct render_opts *o, struct error *ep)
 		goto out;
 	}
 	/* The driver the pod was made with, else the root's. */
-	(void)memset(&conf, 0, sizeof(conf));
 	if (has_state) {
 		conf.driver = s.driver;
 		(void)snprintf(conf.zfs_dataset, sizeof(conf.zfs_dataset),
 		    "%s", s.zfs_dataset);
-	} else if ((rc = driver_conf_read(st.rootfd, &conf, ep)) == -1)
-		goto out;
+	}
 	if ((has_state || conf.has_driver) && driver_open(st.root,
 	    conf.driver, conf.zfs_dataset, &drv, ep) == -1)
 		goto out;

@@ -472,6 +472,7 @@ stale_pid() {
 	jq --argjson p "$victim" --argjson s "$((start + 1))" \
 	    '.phase = "running" | .pid = $p | .pid_start = $s' "$j" >"$j.new"
 	mv "$j.new" "$j"
+	pod_reseal "$R" "$POD"
 	check_stderr_match 66 "not running" flock "$R/pods/$POD/run.lock" \
 	    pod-exec -R "$R" -k "$POD" KILL
 	check_stderr_match 66 "not running" flock "$R/pods/$POD/run.lock" \
@@ -480,6 +481,7 @@ stale_pid() {
 	# The right start time but run.lock free: not running either.
 	jq --argjson s "$start" '.pid_start = $s' "$j" >"$j.new"
 	mv "$j.new" "$j"
+	pod_reseal "$R" "$POD"
 	check_stderr_match 66 "not running" pe -k "$POD" KILL
 	t_alive "$victim" || fail "-k without run.lock killed"
 	# Both right: the signal goes (this is what the checks stand between).

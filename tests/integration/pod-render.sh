@@ -37,7 +37,8 @@ fresh_root() {
 
 # Entries of ROOT/pods (none if it does not exist).
 pods_count() {
-	find "$1/pods" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l | tr -d ' '
+	find "$1/pods" -mindepth 1 -maxdepth 1 ! -name .seal.key 2>/dev/null |
+	    wc -l | tr -d ' '
 }
 
 # jqe [jq options] FILTER FILE: fail if the result is null or false.

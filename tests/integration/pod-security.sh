@@ -187,6 +187,40 @@ exe_overwrite() {
 t_case "/proc/self/exe of pod-exec from inside: run and -e (CVE-2019-5736)" \
     exe_overwrite
 
+# What a later run trusts, changed behind berth's back: a host volume
+# swapped for "/" in state.json, a host volume added to pod.json, a root
+# moved out of the pod (sealed again, as only a holder of the key could).
+tampered() {
+	mkdir -p "$T/hostvol"
+	render -v "$T/hostvol:/data" "$IMG" -- true
+	P="$R/pods/$POD"
+	cp "$P/state.json" "$T/state.orig"
+	jq '(.volumes[] | select(.owned == false) | .path) = "/"' \
+	    "$T/state.orig" >"$P/state.json"
+	check_stderr_match 65 "state.json: the seal does not match" pe "$POD"
+	check_stderr_match 65 "the seal does not match" pe -k "$POD"
+	cp "$T/state.orig" "$P/state.json"
+	cp "$P/pod.json" "$T/pod.orig"
+	jq '.volumes += [{"name": "root", "kind": "host", "source": "/"}]' \
+	    "$T/pod.orig" >"$P/pod.json"
+	check_stderr_match 65 "pod.json: not the one state.json names" \
+	    pe "$POD"
+	cp "$T/pod.orig" "$P/pod.json"
+	jq '.apps[0].rootfs = "/"' "$T/state.orig" >"$P/state.json"
+	pod_reseal "$R" "$POD"
+	check_stderr_match 65 "rootfs '/' is not '$P/apps/" pe "$POD"
+	cp "$T/state.orig" "$P/state.json"
+	check_exit 0 pe "$POD"
+	# -D removes a pod whose state it cannot trust, touching nothing
+	# that state names.
+	jq '(.volumes[] | select(.owned == false)) |= (.path = "/" |
+	    .owned = true)' "$T/state.orig" >"$P/state.json"
+	check_stderr_match 0 "removing it anyway" pod-render -R "$R" -D "$POD"
+	test ! -e "$P" || fail "the pod is still there"
+	test -d "$T/hostvol" || fail "the host volume went"
+}
+t_case "tampered state.json and pod.json are refused" tampered
+
 # A fork bomb meets the pods limit every pod gets unless told otherwise.
 pids() {
 	render "$IMG" -- /podprobe forkbomb 6000

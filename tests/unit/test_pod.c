@@ -18,8 +18,12 @@
 #include "common/xalloc.h"
 #include "unit.h"
 
+#include <jansson.h>
+
 static char tmpdir[] = "/tmp/test_pod.XXXXXX";
 static int rootfd = -1;
+static struct pod_key key = { { 1, 2, 3 } };
+#define	UUID	"0b3c6f1e-2a4d-4c8e-9f00-123456789abc"
 
 static int
 write_file(int dirfd, const char *name, const char *s)
@@ -189,10 +193,12 @@ test_state_roundtrip(void)
 		return;
 	}
 	fill_state(&s);
-	CHECK(pod_state_write(fd, &s, &e) == 0);
+	CHECK(pod_state_write(fd, &key, UUID, &s, &e) == 0);
 	/* Nothing but state.json: no temporary left behind. */
 	CHECK(count_entries(fd) == 1);
-	CHECK(pod_state_read(fd, &t, &e) == 0);
+	CHECK(pod_state_read(fd, &key, UUID, &t, &e) == 0);
+	if (e.exit != 0)
+		(void)printf("# %s\n", e.msg);
 	CHECK(t.phase == POD_EXITED);
 	CHECK(t.driver == DRIVER_OVERLAY);
 	CHECK_STREQ(t.zfs_dataset, "tank/berth");
@@ -249,8 +255,8 @@ test_state_roundtrip(void)
 	/* Rewriting replaces it whole. */
 	s.phase = POD_CREATED;
 	s.apps[0].has_status = false;
-	CHECK(pod_state_write(fd, &s, &e) == 0);
-	CHECK(pod_state_read(fd, &t, &e) == 0);
+	CHECK(pod_state_write(fd, &key, UUID, &s, &e) == 0);
+	CHECK(pod_state_read(fd, &key, UUID, &t, &e) == 0);
 	CHECK(t.phase == POD_CREATED);
 	CHECK(t.napps == 2 && !t.apps[0].has_status);
 	pod_state_release(&t);
@@ -322,12 +328,12 @@ test_state_bad(void)
 		CHECK(fd != -1);
 		return;
 	}
-	CHECK(pod_state_read(fd, &s, &e) == -1);
+	CHECK(pod_state_read(fd, &key, UUID, &s, &e) == -1);
 	CHECK(e.exit == EX_NOINPUT);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		error_clear(&e);
 		CHECK(write_file(fd, "state.json", bad[i].doc) == 0);
-		CHECK(pod_state_read(fd, &s, &e) == -1);
+		CHECK(pod_state_read(fd, &key, UUID, &s, &e) == -1);
 		CHECK(e.exit == EX_DATAERR);
 		if (strstr(e.msg, bad[i].what) == NULL) {
 			(void)printf("# doc %zu: '%s' lacks '%s'\n", i, e.msg,
@@ -340,7 +346,7 @@ test_state_bad(void)
 	CHECK(write_file(fd, "state.json", "{\"phase\":\"running\","
 	    "\"driver\":\"zfs\",\"future\":{\"x\":1},\"apps\":[{\"name\":"
 	    "\"a\",\"rootfs\":\"/x\",\"new\":true}]}") == 0);
-	CHECK(pod_state_read(fd, &s, &e) == 0);
+	CHECK(pod_state_read(fd, NULL, NULL, &s, &e) == 0);
 	CHECK(s.phase == POD_RUNNING && s.driver == DRIVER_ZFS);
 	CHECK(s.napps == 1 && s.nvolumes == 0 && s.pid == 0);
 	CHECK_STREQ(s.zfs_dataset, "");
@@ -386,33 +392,161 @@ test_locks(void)
 static void
 test_manifest_read(void)
 {
+	static const char good[] = "{\"acKind\":\"PodManifest\","
+	    "\"acVersion\":\"0.8.11\",\"apps\":[{\"name\":\"web\","
+	    "\"image\":{\"name\":\"example.com/web:1\"}}]}";
 	struct error e = ERROR_INIT;
 	struct pod_manifest m;
+	struct pod_state st;
+	json_t *j;
 	int fd;
 
 	if ((fd = mkpod("manifest")) == -1) {
 		CHECK(fd != -1);
 		return;
 	}
-	CHECK(pod_manifest_read(fd, &m, &e) == -1);
+	(void)memset(&st, 0, sizeof(st));
+	CHECK(pod_manifest_read(fd, &st, &m, &e) == -1);
 	CHECK(e.exit == EX_NOINPUT);
 	CHECK(strstr(e.msg, "pod.json") != NULL);
 	error_clear(&e);
-	CHECK(write_file(fd, "pod.json", "{\"acKind\":") == 0);
-	CHECK(pod_manifest_read(fd, &m, &e) == -1);
-	CHECK(e.exit == EX_DATAERR);
-	error_clear(&e);
-	CHECK(write_file(fd, "pod.json", "{\"acKind\":\"PodManifest\","
-	    "\"acVersion\":\"0.8.11\",\"apps\":[{\"name\":\"web\","
-	    "\"image\":{\"name\":\"example.com/web:1\"}}]}") == 0);
-	CHECK(pod_manifest_read(fd, &m, &e) == 0);
+	/* Written through the state, read through it. */
+	j = json_loads(good, 0, NULL);
+	CHECK(pod_manifest_write(fd, j, &st, &e) == 0);
+	json_decref(j);
+	CHECK(strncmp(st.manifest, "sha256:", 7) == 0);
+	CHECK(pod_manifest_read(fd, &st, &m, &e) == 0);
 	if (e.exit != 0)
 		(void)printf("# %s\n", e.msg);
 	CHECK(m.napps == 1);
 	if (m.napps == 1)
 		CHECK_STREQ(m.apps[0].name, "web");
 	podspec_release(&m);
+	/* Another pod.json, well formed or not: not the pod's. */
+	CHECK(write_file(fd, "pod.json", good) == 0);
+	CHECK(pod_manifest_read(fd, &st, &m, &e) == -1);
+	CHECK(e.exit == EX_DATAERR);
+	CHECK(strstr(e.msg, "not the one state.json names") != NULL);
+	error_clear(&e);
+	CHECK(write_file(fd, "pod.json", "{\"acKind\":") == 0);
+	CHECK(pod_manifest_read(fd, &st, &m, &e) == -1);
+	CHECK(e.exit == EX_DATAERR);
 	(void)close(fd);
+}
+
+/* A state changed by anyone without the key, or moved to another pod. */
+static void
+test_seal(void)
+{
+	struct error e = ERROR_INIT;
+	struct pod_key other = { { 9 } }, k1, k2;
+	struct pod_state s, t;
+	char *buf = NULL, *p = NULL;
+	size_t len;
+	int fd, podsfd;
+
+	if ((fd = mkpod("seal")) == -1) {
+		CHECK(fd != -1);
+		return;
+	}
+	fill_state(&s);
+	CHECK(pod_state_write(fd, &key, UUID, &s, &e) == 0);
+	CHECK(pod_state_read(fd, &other, UUID, &t, &e) == -1);
+	CHECK(e.exit == EX_DATAERR && strstr(e.msg, "seal") != NULL);
+	error_clear(&e);
+	CHECK(pod_state_read(fd, &key, "1b3c6f1e-2a4d-4c8e-9f00-"
+	    "123456789abc", &t, &e) == -1);
+	CHECK(e.exit == EX_DATAERR);
+	error_clear(&e);
+	/* One host path changed, the seal kept. */
+	CHECK(file_read_all(fd, "state.json", 1 << 20, &buf, &len, &e) == 0);
+	if (buf != NULL && (p = strstr(buf, "/srv/shared")) != NULL) {
+		(void)memcpy(p, "/srv/xhared", 11);
+		CHECK(file_write_atomic(fd, "state.json", buf, len, 0644,
+		    &e) == 0);
+		CHECK(pod_state_read(fd, &key, UUID, &t, &e) == -1);
+		CHECK(strstr(e.msg, "the seal does not match") != NULL);
+		error_clear(&e);
+	} else
+		CHECK(p != NULL);
+	free(buf);
+	/* No seal at all. */
+	CHECK(write_file(fd, "state.json", "{\"phase\":\"created\","
+	    "\"driver\":\"dir\",\"apps\":[]}") == 0);
+	CHECK(pod_state_read(fd, &key, UUID, &t, &e) == -1);
+	CHECK(strstr(e.msg, "not sealed") != NULL);
+	error_clear(&e);
+	pod_state_release(&s);
+	(void)close(fd);
+
+	/* The key: made once, 0600, read back the same; a bad one refused. */
+	podsfd = mkpod("keys");
+	CHECK(pod_key_load(podsfd, false, &k1, &e) == -1);
+	CHECK(e.exit == EX_NOINPUT);
+	error_clear(&e);
+	CHECK(pod_key_load(podsfd, true, &k1, &e) == 0);
+	CHECK(pod_key_load(podsfd, true, &k2, &e) == 0);
+	CHECK(memcmp(&k1, &k2, sizeof(k1)) == 0);
+	CHECK(count_entries(podsfd) == 1);
+	CHECK(fchmodat(podsfd, ".seal.key", 0644, 0) == 0);
+	CHECK(pod_key_load(podsfd, false, &k2, &e) == -1);
+	CHECK(e.exit == EX_DATAERR);
+	(void)close(podsfd);
+}
+
+/* What a sealed state may say, given where its pod is. */
+static void
+test_state_check(void)
+{
+	struct error e = ERROR_INIT;
+	struct pod_state s;
+
+	fill_state(&s);
+	/* fill_state's names: root /r, pod /r/pods/u. */
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "", &e) == -1);
+	CHECK(strstr(e.msg, "zfs_dataset 'tank/berth'") != NULL);
+	s.zfs_dataset[0] = '\0';
+	error_clear(&e);
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "", &e) == -1);
+	CHECK(strstr(e.msg, "a dataset without the zfs driver") != NULL);
+	s.driver = DRIVER_ZFS;
+	(void)snprintf(s.zfs_dataset, sizeof(s.zfs_dataset), "tank/berth");
+	error_clear(&e);
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "tank/berth",
+	    &e) == 0);
+	if (e.exit != 0)
+		(void)printf("# %s\n", e.msg);
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "tank/other",
+	    &e) == -1);
+	error_clear(&e);
+	(void)snprintf(s.apps[1].dataset, sizeof(s.apps[1].dataset),
+	    "tank/home");
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "tank/berth",
+	    &e) == -1);
+	CHECK(strstr(e.msg, "dataset 'tank/home'") != NULL);
+	(void)snprintf(s.apps[1].dataset, sizeof(s.apps[1].dataset),
+	    "tank/berth/pods/u/app-db");
+	error_clear(&e);
+	(void)snprintf(s.apps[0].rootfs, sizeof(s.apps[0].rootfs), "/");
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "tank/berth",
+	    &e) == -1);
+	CHECK(strstr(e.msg, "rootfs '/'") != NULL);
+	(void)snprintf(s.apps[0].rootfs, sizeof(s.apps[0].rootfs),
+	    "/r/pods/u/apps/web/rootfs");
+	free(s.apps[0].lowerdirs[1]);
+	s.apps[0].lowerdirs[1] = xstrdup("/r/layers/../../etc");
+	error_clear(&e);
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "tank/berth",
+	    &e) == -1);
+	CHECK(strstr(e.msg, "lowerdir") != NULL);
+	free(s.apps[0].lowerdirs[1]);
+	s.apps[0].lowerdirs[1] = xstrdup("/r/layers/overlay/x/diff");
+	(void)snprintf(s.volumes[0].path, sizeof(s.volumes[0].path), "/");
+	error_clear(&e);
+	CHECK(pod_state_check(&s, "/r", "/r/pods/u", "u", "tank/berth",
+	    &e) == -1);
+	CHECK(strstr(e.msg, "volume '/'") != NULL);
+	pod_state_release(&s);
 }
 
 int
@@ -431,6 +565,8 @@ main(void)
 	TEST(test_state_bad);
 	TEST(test_locks);
 	TEST(test_manifest_read);
+	TEST(test_seal);
+	TEST(test_state_check);
 	(void)rm_rf_at(AT_FDCWD, tmpdir, &e);
 	return (unit_done());
 }
