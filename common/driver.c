@@ -315,7 +315,9 @@ driver_open(const char *root, enum driver_kind kind, const char *zfs_dataset,
     struct driver **dp, struct error *ep)
 {
 	struct driver *d;
+	struct stat sb;
 	char sub[64], real[PATH_MAX];
+	int fd, rc;
 
 	*dp = NULL;
 	if (kind == DRIVER_ZFS && (zfs_dataset == NULL ||
@@ -365,16 +367,24 @@ driver_open(const char *root, enum driver_kind kind, const char *zfs_dataset,
 		    "root '%s'", root);
 		goto fail;
 	}
-	if ((d->locksfd = open_dir_at(d->rootfd, "locks", "locks", ep)) == -1)
+	if ((d->locksfd = open_dir_at(d->rootfd, "locks", "locks", ep)) == -1 ||
+	    (fd = open_dir_at(d->rootfd, "layers", "layers", ep)) == -1)
 		goto fail;
+	/* Layers may hold secrets: 0700, whatever an older berth made. */
+	rc = fstat(fd, &sb) == 0 && (sb.st_mode & 077) == 0 ? 0 :
+	    fchmod(fd, 0700);
+	(void)close(fd);
+	if (rc == -1) {
+		error_set(ep, EX_CANTCREAT, errno, "chmod 'layers'");
+		goto fail;
+	}
 	/* zfs mounts a dataset on layers/zfs: its init opens that. */
 	if (kind != DRIVER_ZFS) {
 		(void)snprintf(sub, sizeof(sub), "layers/%s",
 		    driver_kind_name(kind));
 		if ((d->basefd = open_dir_at(d->rootfd, sub, sub, ep)) == -1)
 			goto fail;
-	} else if (mkdir_p(d->rootfd, "layers", 0700, ep) == -1)
-		goto fail;
+	}
 	if (d->ops->init != NULL && d->ops->init(d, ep) == -1)
 		goto fail;
 	*dp = d;

@@ -92,12 +92,16 @@ blob_rel(const char *digest, enum digest_alg *algp, char *rel,
 	return (0);
 }
 
-/* Create (if asked) and open the directory name beneath dfd. */
+/*
+ * Create (if asked) and open the directory name beneath dfd.  Layers and
+ * logs may hold secrets: with create, it is made (or made again) 0700,
+ * whatever an older berth or an administrator left there.
+ */
 static int
 subdir_open(struct store *s, int dfd, const char *name, bool create,
     int *fdp, struct error *ep)
 {
-	if (create && mkdir_p(dfd, name, 0755, ep) == -1)
+	if (create && mkdir_p(dfd, name, 0700, ep) == -1)
 		return (error_wrap(ep, "store '%s'", s->root));
 	*fdp = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fdp == -1) {
@@ -107,6 +111,9 @@ subdir_open(struct store *s, int dfd, const char *name, bool create,
 		return (error_set(ep, errno == EACCES ? EX_NOPERM : EX_NOINPUT,
 		    errno, "store '%s': open '%s'", s->root, name));
 	}
+	if (create && fchmod(*fdp, 0700) == -1)
+		return (error_set(ep, EX_CANTCREAT, errno, "store '%s': chmod "
+		    "'%s'", s->root, name));
 	return (0);
 }
 

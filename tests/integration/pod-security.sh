@@ -221,6 +221,26 @@ tampered() {
 }
 t_case "tampered state.json and pod.json are refused" tampered
 
+# Layers and logs may hold secrets: no other local user reads the store,
+# also one an older berth or an administrator made with open modes.
+store_modes() {
+	S="$T/open"
+	mkdir -p "$S/oci" "$S/ingest" "$S/layers" "$S/pods" "$S/locks"
+	chmod 755 "$S" "$S/oci" "$S/ingest" "$S/layers" "$S/pods" "$S/locks"
+	check_exit 0 img-pull -q -R "$S" "$IMG"
+	check_exit 0 img-unpack -q -R "$S" -d overlay "$IMG"
+	check_exit 0 pod-render -q -R "$S" "$IMG" -- true
+	for d in oci ingest layers pods locks; do
+		check_eq 700 "$(stat -c %a "$S/$d")" "mode of $d"
+		setpriv --reuid 65534 --regid 65534 --clear-groups \
+		    ls "$S/$d" >/dev/null 2>&1 && fail "nobody reads $d"
+	done
+	R2="$T/fresh"
+	check_exit 0 img-pull -q -R "$R2" "$IMG"
+	check_eq 700 "$(stat -c %a "$R2")" "mode of a new root"
+}
+t_case "the store is not readable by other users (0700)" store_modes
+
 # A fork bomb meets the pods limit every pod gets unless told otherwise.
 pids() {
 	render "$IMG" -- /podprobe forkbomb 6000

@@ -43,6 +43,7 @@ struct cg_layout {
 	enum cg_mode	mode;
 	size_t		nhier;
 	char		hier[CG_MAXHIER][PATH_MAX];	/* mount points */
+	const char	*name[CG_MAXHIER];	/* v1: its first v1_names */
 };
 
 /* The v1 hierarchies a pod lives in: the three we limit, and cpuacct. */
@@ -134,6 +135,7 @@ cg_detect(struct cg_layout *l)
 			continue;
 		(void)snprintf(l->hier[l->nhier], sizeof(l->hier[0]), "%s",
 		    path);
+		l->name[l->nhier] = v1_names[i];
 		l->nhier++;
 	}
 	if (l->nhier > 0)
@@ -325,6 +327,15 @@ enable_v2(const char *dir)
 	}
 }
 
+/* Whether the v1 hierarchy first found as name holds a wanted limit. */
+static bool
+v1_wanted(const char *name, const bool want[3])
+{
+	return ((want[0] && strcmp(name, "memory") == 0) ||
+	    (want[1] && strcmp(name, "cpu") == 0) ||
+	    (want[2] && strcmp(name, "pids") == 0));
+}
+
 int
 cgroup_create(const char *uuid, const struct cgroup_limits *lim,
     struct error *ep)
@@ -355,6 +366,15 @@ cgroup_create(const char *uuid, const struct cgroup_limits *lim,
 		return (0);
 	}
 	for (i = 0; i < l.nhier; i++) {
+		/*
+		 * v1: only the hierarchies of the limits asked for.  Each
+		 * move of a task into a v1 hierarchy waits for an RCU grace
+		 * period (milliseconds), cpuacct alone counts nothing we
+		 * read, and a pod with the default pids limit only needs
+		 * that one.
+		 */
+		if (l.mode == CG_V1 && !v1_wanted(l.name[i], want))
+			continue;
 		(void)snprintf(parent, sizeof(parent), "%s/" CG_PARENT,
 		    l.hier[i]);
 		if (l.mode == CG_V2)

@@ -24,7 +24,8 @@ struct cgroup_limits {
 
 /*
  * Nothing when no limit is set: such a pod has no cgroup of its own.
- * Otherwise create (or reuse) berth/<uuid> in every hierarchy and write
+ * Otherwise create (or reuse) berth/<uuid> in the v2 hierarchy, or in
+ * each v1 hierarchy of a limit asked for (memory, cpu, pids), and write
  * the limits; a limit of 0 writes "unlimited", so a reused group gets
  * exactly these.
  * v1 memory also limits memory+swap to the same where the host accounts

@@ -648,16 +648,6 @@ child_setup(const struct sbx_pod *pod, int readyfd, int netfd,
 	char c;
 	int *roots, rv = -1;
 
-	do
-		n = read(readyfd, &c, 1);
-	while (n == -1 && errno == EINTR);
-	if (n != 1)
-		return (error_set(ep, EX_OSERR, 0,
-		    "the cgroups were not made"));
-	/* Now the cgroups we are in become the root of what we see. */
-	if (unshare(CLONE_NEWCGROUP) == -1)
-		return (error_set(ep, errno == EINVAL ? EX_UNAVAILABLE :
-		    EX_OSERR, errno, "new cgroup namespace"));
 	if (netfd >= 0 && setns(netfd, CLONE_NEWNET) == -1)
 		return (error_set(ep, EX_OSERR, errno,
 		    "join network namespace '%s'", pod->netns));
@@ -690,6 +680,24 @@ child_setup(const struct sbx_pod *pod, int readyfd, int netfd,
 	}
 	if (netfd < 0 && loopback_up(ep) == -1)
 		goto out;
+	/*
+	 * Meanwhile the monitor moved us into the pod's cgroups (on v1 a
+	 * wait of milliseconds for an RCU grace period, now behind the
+	 * mounts); then the cgroups we are in become the root of what we
+	 * and the apps see.
+	 */
+	do
+		n = read(readyfd, &c, 1);
+	while (n == -1 && errno == EINTR);
+	if (n != 1) {
+		error_set(ep, EX_OSERR, 0, "the cgroups were not made");
+		goto out;
+	}
+	if (unshare(CLONE_NEWCGROUP) == -1) {
+		error_set(ep, errno == EINVAL ? EX_UNAVAILABLE : EX_OSERR,
+		    errno, "new cgroup namespace");
+		goto out;
+	}
 	rv = 0;
 out:
 	(void)umask(omask);
@@ -742,7 +750,7 @@ pid_t
 sbx_start(const struct sbx_pod *pod, struct error *ep)
 {
 	struct cgroup_limits lim;
-	struct error ce;
+	struct error ce, je;
 	char how[64];
 	int ready[2] = { -1, -1 }, report[2] = { -1, -1 };
 	int pidnsfd = -1, netfd = -1, nsflags;
@@ -766,7 +774,9 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		    pod->netns);
 		goto fail;
 	}
-	if (pipe2(ready, O_CLOEXEC) == -1 || pipe2(report, O_CLOEXEC) == -1) {
+	/* ready: a socket, so that a child gone first is no SIGPIPE. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ready) == -1 ||
+	    pipe2(report, O_CLOEXEC) == -1) {
 		error_set(ep, EX_OSERR, errno, "pipe");
 		goto fail;
 	}
@@ -822,13 +832,19 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	}
 	sbx_close_fd(&ready[0]);
 	sbx_close_fd(&report[1]);
-	if (cgroup_join(pod->uuid, pid, ep) == -1)
-		goto fail;
-	if (sbx_write_full(ready[1], "1", 1) == -1) {
-		error_set(ep, EX_OSERR, errno, "start the supervisor");
+	/*
+	 * The child sets its mounts up meanwhile, and may fail first (then
+	 * the join finds no process, ESRCH): its report says why.
+	 */
+	error_clear(&je);
+	if (cgroup_join(pod->uuid, pid, &je) == 0 &&
+	    send(ready[1], "1", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+		error_set(&je, EX_OSERR, errno, "start the supervisor");
+	sbx_close_fd(&ready[1]);
+	if (je.exit != 0 && je.errnum != ESRCH) {
+		*ep = je;
 		goto fail;
 	}
-	sbx_close_fd(&ready[1]);
 	if (sbx_read_report(report[0], &ce) == -1) {
 		reap(pid, how, sizeof(how));
 		pid = -1;
