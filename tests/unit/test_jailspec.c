@@ -170,6 +170,41 @@ params_vnet_and_none(void)
 	jailspec_params_release(&pp);
 }
 
+/*
+ * What a pod's jail denies unless asked (pod-exec(8), SECURITY
+ * CONSIDERATIONS): every allow.* off, statfs confined, no child jails,
+ * securelevel 2, no System V IPC.
+ */
+static void
+params_secure_defaults(void)
+{
+	struct jailspec_opts o = base_opts();
+	struct jailspec_params pp;
+	struct error e = ERROR_INIT;
+	size_t i, nallow = 0;
+
+	o.vnet = true;
+	CHECK(jailspec_params(&o, 7, &pp, &e) == 0);
+	for (i = 0; i < pp.n; i++) {
+		if (strncmp(pp.v[i].name, "allow.", 6) != 0)
+			continue;
+		nallow++;
+		/* "allow.noX" true, never "allow.X". */
+		CHECK(strncmp(pp.v[i].name, "allow.no", 8) == 0);
+		if (strncmp(pp.v[i].name, "allow.no", 8) != 0)
+			(void)printf("# %s\n", pp.v[i].name);
+	}
+	CHECK(nallow == 8);
+	CHECK(ival(&pp, "enforce_statfs") == 2);
+	CHECK(ival(&pp, "children.max") == 0);
+	CHECK(ival(&pp, "securelevel") == 2);
+	CHECK(ival(&pp, "sysvmsg") == JAILSPEC_SYS_DISABLE);
+	CHECK(ival(&pp, "sysvsem") == JAILSPEC_SYS_DISABLE);
+	CHECK(ival(&pp, "sysvshm") == JAILSPEC_SYS_DISABLE);
+	CHECK(ival(&pp, "persist") == 1);
+	jailspec_params_release(&pp);
+}
+
 static void
 params_allow_bits(void)
 {
@@ -631,6 +666,7 @@ main(int argc, char *argv[])
 		    "tests/tools/oci-validate.py");
 	TEST(params_ip4);
 	TEST(params_vnet_and_none);
+	TEST(params_secure_defaults);
 	TEST(params_allow_bits);
 	TEST(params_bad_inputs);
 	TEST(devfs_grammar);
