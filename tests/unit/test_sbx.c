@@ -31,6 +31,7 @@
 #include "common/error.h"
 #include "common/fsutil.h"
 #include "common/platform.h"
+#include "common/platform/linux/cgroup_linux.h"
 #include "common/sbx.h"
 #include "tests/unit/unit.h"
 
@@ -846,6 +847,65 @@ test_symlink_escape(void)
 }
 
 /* A failed setup is reported by sbx_start() and leaves no cgroup. */
+/*
+ * cgroup_fork() (clone3 with CLONE_INTO_CGROUP, what pods use on a cgroup
+ * v2 host): the child starts in the group, and is a process like any
+ * other, which forks and runs programs.  On this host's unified (v2)
+ * hierarchy where there is one, which no controller needs.
+ */
+static void
+test_cgroup_fork(void)
+{
+	char g[PATH_MAX], line[PATH_MAX], want[PATH_MAX];
+	FILE *f;
+	pid_t pid, c;
+	int fd, st = -1;
+
+	if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0)
+		pathf(g, sizeof(g), "/sys/fs/cgroup/unified/berth-test-%ld",
+		    (long)getpid());
+	else if (access("/sys/fs/cgroup/cgroup.procs", F_OK) == 0)
+		pathf(g, sizeof(g), "/sys/fs/cgroup/berth-test-%ld",
+		    (long)getpid());
+	else {
+		(void)printf("# no cgroup v2 hierarchy: skipped\n");
+		return;
+	}
+	CHECK(mkdir(g, 0755) == 0);
+	CHECK((fd = open(g, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	pathf(want, sizeof(want), "0::/%s", strrchr(g, '/') + 1);
+	(void)fflush(stdout);
+	if ((pid = cgroup_fork(fd)) == 0) {
+		if ((f = fopen("/proc/self/cgroup", "r")) == NULL)
+			_exit(2);
+		st = 3;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, want, strlen(want)) == 0 &&
+			    line[strlen(want)] == '\n')
+				st = 0;
+		(void)fclose(f);
+		if (st != 0)
+			_exit(st);
+		if ((c = fork()) == 0) {
+			(void)execl("/bin/sh", "sh", "-c", "exit 7", NULL);
+			_exit(127);
+		}
+		if (c == -1 || waitpid(c, &st, 0) != c || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 7)
+			_exit(4);
+		_exit(0);
+	}
+	if (pid == -1 && (errno == ENOSYS || errno == E2BIG))
+		(void)printf("# no clone3 here: skipped\n");
+	else {
+		CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	CHECK(rmdir(g) == 0);
+}
+
 static void
 test_start_fails(void)
 {
@@ -933,6 +993,7 @@ main(void)
 	TEST(test_teardown);
 	TEST(test_symlink_escape);
 	TEST(test_start_fails);
+	TEST(test_cgroup_fork);
 	if (main_pod.pid > 0 && kill(main_pod.pid, 0) == 0) {
 		(void)kill(main_pod.pid, SIGKILL);
 		(void)stop_pod(&main_pod);

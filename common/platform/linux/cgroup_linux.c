@@ -9,10 +9,12 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include <linux/magic.h>
+#include <linux/sched.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -396,6 +399,32 @@ cgroup_create(const char *uuid, const struct cgroup_limits *lim,
 			    "pod '%s' runs without its %s limit", kinds[i],
 			    uuid, kinds[i]);
 	return (0);
+}
+
+int
+cgroup_v2_fd(const char *uuid)
+{
+	struct error e = ERROR_INIT;
+	struct cg_layout l;
+	char g[PATH_MAX];
+
+	cg_detect(&l);
+	if (l.mode != CG_V2 || group_path(g, sizeof(g), l.hier[0], uuid,
+	    &e) == -1)
+		return (-1);
+	return (open(g, O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
+pid_t
+cgroup_fork(int cgfd)
+{
+	struct clone_args ca;
+
+	(void)memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)cgfd;
+	return ((pid_t)syscall(SYS_clone3, &ca, sizeof(ca)));
 }
 
 int

@@ -37,6 +37,25 @@ int	cgroup_create(const char *, const struct cgroup_limits *,
 	    struct error *);
 
 /*
+ * An O_PATH descriptor of berth/<uuid> on a cgroup v2 host, for
+ * cgroup_fork(); -1 on a v1 host or one without cgroups, or if the pod
+ * has no group.
+ */
+int	cgroup_v2_fd(const char *);
+
+/*
+ * fork(2) into the cgroup of the v2 group descriptor cgfd (clone3 with
+ * CLONE_INTO_CGROUP, Linux 5.7): the child starts there, with no move
+ * and no wait, and the caller need not cgroup_join() it.  -1 with errno
+ * ENOSYS, E2BIG or EINVAL where the kernel cannot: fork() and join
+ * instead.  glibc's idea of the thread id stays the parent's in the
+ * child, so the child must not signal "itself" through pthread_kill(3)
+ * or raise(3); the rest of a single-threaded process, fork(2) included,
+ * works as after fork(2).
+ */
+pid_t	cgroup_fork(int);
+
+/*
  * Move process pid (0: the caller) into berth/<uuid> in every hierarchy
  * where that group exists (none for a pod without limits).  EX_OSERR if
  * a write fails.

@@ -753,7 +753,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	struct error ce, je;
 	char how[64];
 	int ready[2] = { -1, -1 }, report[2] = { -1, -1 };
-	int pidnsfd = -1, netfd = -1, nsflags;
+	int pidnsfd = -1, netfd = -1, cgfd = -1, nsflags;
 	pid_t pid = -1;
 	bool made = false;
 
@@ -768,6 +768,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	made = true;
 	if (cgroup_create(pod->uuid, &lim, ep) == -1)
 		goto fail;
+	cgfd = cgroup_v2_fd(pod->uuid);
 	if (pod->netns != NULL && (netfd = open(pod->netns,
 	    O_RDONLY | O_CLOEXEC)) == -1) {
 		error_set(ep, EX_NOINPUT, errno, "open network namespace '%s'",
@@ -781,9 +782,9 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		goto fail;
 	}
 	/*
-	 * fork(2) rather than a raw clone(2), which would leave glibc's
-	 * idea of the thread id stale in the supervisor: make a PID
-	 * namespace for our next child, fork into it, and step back.
+	 * Make a PID namespace for our next child, fork into it, and step
+	 * back: fork(2) (or clone3 into the cgroup, see cgroup_fork())
+	 * rather than clone(2) with CLONE_NEWPID and a stack of our own.
 	 */
 	if ((pidnsfd = open("/proc/self/ns/pid_for_children",
 	    O_RDONLY | O_CLOEXEC)) == -1) {
@@ -795,13 +796,24 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		    EPERM ? EX_NOPERM : EX_OSERR, errno, "new PID namespace");
 		goto fail;
 	}
-	pid = fork();
+	/*
+	 * On cgroup v2 the child starts in the pod's cgroup; otherwise we
+	 * move it there once it runs (cgroup_join() below).
+	 */
+	pid = cgfd >= 0 ? cgroup_fork(cgfd) : -1;
+	if (pid == -1 && (cgfd < 0 || errno == ENOSYS || errno == E2BIG ||
+	    errno == EINVAL)) {
+		sbx_close_fd(&cgfd);
+		pid = fork();
+	}
 	if (pid == 0) {
 		struct error e = ERROR_INIT;
 
 		(void)close(ready[1]);
 		(void)close(report[0]);
 		(void)close(pidnsfd);
+		if (cgfd >= 0)
+			(void)close(cgfd);
 		nsflags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
 		if (netfd < 0)
 			nsflags |= CLONE_NEWNET;
@@ -837,7 +849,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	 * the join finds no process, ESRCH): its report says why.
 	 */
 	error_clear(&je);
-	if (cgroup_join(pod->uuid, pid, &je) == 0 &&
+	if ((cgfd >= 0 || cgroup_join(pod->uuid, pid, &je) == 0) &&
 	    send(ready[1], "1", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 		error_set(&je, EX_OSERR, errno, "start the supervisor");
 	sbx_close_fd(&ready[1]);
@@ -859,6 +871,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	sbx_close_fd(&report[0]);
 	sbx_close_fd(&pidnsfd);
 	sbx_close_fd(&netfd);
+	sbx_close_fd(&cgfd);
 	return (pid);
 
 fail:
@@ -872,6 +885,7 @@ fail:
 	sbx_close_fd(&report[1]);
 	sbx_close_fd(&pidnsfd);
 	sbx_close_fd(&netfd);
+	sbx_close_fd(&cgfd);
 	if (made) {
 		struct error te = ERROR_INIT;
 
