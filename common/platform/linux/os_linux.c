@@ -6,6 +6,7 @@
  * a final symlink).
  */
 #include <sys/types.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -75,13 +77,32 @@ os_open_beneath(int rootfd, const char *path, int flags, mode_t mode,
 
 #define	SEALS	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
+/*
+ * How much of our executable execve(2) and the dynamic loader read: up to
+ * the end of the last part a program header names.  The rest (section
+ * headers, symbols, debugging information) is most of the file and
+ * nothing a program needs to run.
+ */
+static off_t
+exe_needed(off_t size)
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	unsigned long i, n = getauxval(AT_PHNUM);
+	off_t end = 0;
+
+	for (i = 0; ph != NULL && i < n; i++)
+		if ((off_t)(ph[i].p_offset + ph[i].p_filesz) > end)
+			end = (off_t)(ph[i].p_offset + ph[i].p_filesz);
+	return (end > 0 && end <= size ? end : size);
+}
+
 int
 os_exec_sealed(char *const argv[], struct error *ep)
 {
 	extern char **environ;
 	struct stat st;
 	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-	off_t off = 0;
+	off_t off = 0, size;
 	ssize_t n;
 	int fd, mfd, seals;
 
@@ -110,16 +131,17 @@ os_exec_sealed(char *const argv[], struct error *ep)
 			    "copy of the program"));
 		}
 	}
-	while (off < st.st_size) {
-		n = sendfile(mfd, fd, &off, (size_t)(st.st_size - off));
+	size = exe_needed(st.st_size);
+	while (off < size) {
+		n = sendfile(mfd, fd, &off, (size_t)(size - off));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 	}
 	(void)close(fd);
-	if (off != st.st_size || fcntl(mfd, F_ADD_SEALS, SEALS) == -1) {
-		error_set(ep, EX_OSERR, off != st.st_size ? EIO : errno,
+	if (off != size || fcntl(mfd, F_ADD_SEALS, SEALS) == -1) {
+		error_set(ep, EX_OSERR, off != size ? EIO : errno,
 		    "seal the copy of the program");
 		(void)close(mfd);
 		return (-1);
