@@ -197,8 +197,9 @@ int	driver_mount(struct driver *, const char *const *, size_t, char *,
  * times, file flags, hardlinks within the tree, symlinks, devices and
  * FIFOs (when privileged), and holes; file data is cloned where the
  * filesystem can (reflinks) and otherwise copied in the kernel.  Never
- * follows a symlink.  Sockets are skipped.  EX_IOERR/EX_OSERR naming the
- * entry on failure; dstname may then hold a partial copy.
+ * follows a symlink.  Sockets are skipped.  Holds a few descriptors
+ * whatever the depth of the tree (struct fswalk).  EX_IOERR/EX_OSERR
+ * naming the entry on failure; dstname may then hold a partial copy.
  */
 int	driver_copy_tree(int, int, const char *, bool, struct error *);
 
@@ -301,10 +302,11 @@ int	driver_pod_list(struct driver *, char ***, size_t *, struct error *);
 
 /*
  * Raise this process's soft limit of open files to 65536, or to its hard
- * limit if that is lower: copying a tree (driver_copy_tree(), the dir
- * driver's roots) and applying a layer hold two descriptors per directory
- * level.  Programs that use the drivers call it once at start; failure is
- * ignored (the limit stays as it was).
+ * limit if that is lower: an overlay build holds a descriptor per lower
+ * layer, and the threads of img-unpack build several chains at once (tree
+ * walks, copies and removals hold a few whatever the depth).  Programs
+ * that use the drivers call it once at start; failure is ignored (the
+ * limit stays as it was).
  */
 void	driver_nofile_raise(void);
 

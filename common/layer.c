@@ -51,6 +51,7 @@
 #include "common/decomp.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/fsutil.h"
 #include "common/layer.h"
 #include "common/log.h"
 #include "common/platform.h"
@@ -791,95 +792,84 @@ parent_fd(struct lapply *la, const char *parent, bool create,
 
 /* ---- removal ---- */
 
-/* The names in directory fd (not "." or ".."); the caller frees them. */
-static int
-list_dir(int fd, const char *path, char ***namesp, size_t *np,
-    struct error *ep)
-{
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	DIR *d;
-	int dfd;
-
-	*namesp = NULL;
-	*np = 0;
-	if ((dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return (syserr(ep, errno, "open", path));
-	if ((d = fdopendir(dfd)) == NULL) {
-		(void)close(dfd);
-		return (syserr(ep, errno, "opendir", path));
-	}
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-		errno = 0;
-	}
-	if (errno != 0) {
-		int saved = errno;
-
-		(void)closedir(d);
-		while (n > 0)
-			free(names[--n]);
-		free(names);
-		return (syserr(ep, saved, "readdir", path));
-	}
-	(void)closedir(d);
-	*namesp = names;
-	*np = n;
-	return (0);
-}
-
-static void
-free_names(char **names, size_t n)
-{
-	while (n > 0)
-		free(names[--n]);
-	free(names);
-}
-
-/* Remove dfd/name and everything below it, never following a symlink. */
+/*
+ * Remove dfd/name (path below the root) and everything below it, never
+ * following a symlink, with a few descriptors whatever its depth.
+ */
 static int
 rm_tree(struct lapply *la, int dfd, const char *name, const char *path,
     struct error *ep)
 {
-	struct stat st;
-	char **names;
-	size_t i, n;
-	int fd, rv = 0;
+	int r;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return (errno == ENOENT ? 0 : syserr(ep, errno, "stat", path));
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT)
-			return (syserr(ep, errno, "remove", path));
-		return (0);
-	}
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (syserr(ep, errno, "open", path));
 	/* Unprivileged, a read-only directory must be opened up first. */
-	if (!la->o.privileged && (st.st_mode & S_IRWXU) != S_IRWXU)
-		(void)fchmod(fd, st.st_mode | S_IRWXU);
-	if (list_dir(fd, path, &names, &n, ep) == -1) {
-		(void)close(fd);
-		return (-1);
+	if (la->o.privileged)
+		r = rm_rf_at(dfd, name, ep);
+	else
+		r = rm_rf_open_at(dfd, name, ep);
+	if (r == -1)
+		return (error_wrap(ep, "'%s'", path[0] != '\0' ? path : "."));
+	return (0);
+}
+
+/* "a/b/c" from a path and the names below it, any of them "". */
+static char *
+path_join3(const char *a, const char *b, const char *c)
+{
+	return (xasprintf("%s%s%s%s%s", a, a[0] != '\0' && b[0] != '\0' ?
+	    "/" : "", b, (a[0] != '\0' || b[0] != '\0') ? "/" : "", c));
+}
+
+/*
+ * Remove the lower content of the directory dfd/name (path below the
+ * root), as a whiteout does: a name this layer did not write goes whole,
+ * a directory it wrote is searched.  The search holds a few descriptors
+ * whatever the depth (struct fswalk).  Returns the number of names looked
+ * at in dfd/name itself, or -1.
+ */
+static int
+rm_lower_walk(struct lapply *la, int dfd, const char *name, const char *path,
+    struct error *ep)
+{
+	struct fswalk *w;
+	struct stat st;
+	const char *n;
+	char *sub;
+	int top = 0, r, rv = -1;
+
+	if ((w = fswalk_open(dfd, name, 0, ep)) == NULL)
+		return (error_wrap(ep, "'%s'", path[0] != '\0' ? path : "."));
+	for (;;) {
+		if (fswalk_next(w, &n) == 0) {
+			if (fswalk_depth(w) == 0)
+				break;
+			if (fswalk_up(w, NULL, ep) == -1)
+				goto out;
+			continue;
+		}
+		if (fswalk_depth(w) == 0 && top < INT_MAX)
+			top++;
+		sub = path_join3(path, fswalk_path(w), n);
+		if (kset_get(&la->kept, sub) == NULL)
+			r = rm_tree(la, fswalk_fd(w), n, sub, ep);
+		else if (fstatat(fswalk_fd(w), n, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1)
+			r = errno == ENOENT ? 0 : syserr(ep, errno, "stat",
+			    sub);
+		else if (!S_ISDIR(st.st_mode))
+			r = 0;
+		else if ((r = fswalk_down(w, n, ep)) == -1 &&
+		    ep->errnum == ENOENT) {
+			error_clear(ep);
+			r = 0;
+		}
+		free(sub);
+		if (r == -1)
+			goto out;
 	}
-	for (i = 0; i < n && rv == 0; i++)
-		rv = rm_tree(la, fd, names[i], path, ep);
-	free_names(names, n);
-	(void)close(fd);
-	if (rv == 0 && unlinkat(dfd, name, AT_REMOVEDIR) == -1 &&
-	    errno != ENOENT)
-		rv = syserr(ep, errno, "remove", path);
+	rv = top;
+out:
+	fswalk_close(w);
 	return (rv);
 }
 
@@ -893,10 +883,6 @@ rm_lower(struct lapply *la, int dfd, const char *name, const char *path,
     struct error *ep)
 {
 	struct stat st;
-	char **names;
-	char *sub;
-	size_t i, n;
-	int fd, rv = 0;
 
 	if (kset_get(&la->kept, path) == NULL)
 		return (rm_tree(la, dfd, name, path, ep));
@@ -904,21 +890,7 @@ rm_lower(struct lapply *la, int dfd, const char *name, const char *path,
 		return (errno == ENOENT ? 0 : syserr(ep, errno, "stat", path));
 	if (!S_ISDIR(st.st_mode))
 		return (0);
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (syserr(ep, errno, "open", path));
-	if (list_dir(fd, path, &names, &n, ep) == -1) {
-		(void)close(fd);
-		return (-1);
-	}
-	for (i = 0; i < n && rv == 0; i++) {
-		sub = xasprintf("%s/%s", path, names[i]);
-		rv = rm_lower(la, fd, names[i], sub, ep);
-		free(sub);
-	}
-	free_names(names, n);
-	(void)close(fd);
-	return (rv);
+	return (rm_lower_walk(la, dfd, name, path, ep) == -1 ? -1 : 0);
 }
 
 /*
@@ -2096,21 +2068,7 @@ nothing_below(struct error *ep)
 static int
 rm_lower_in(struct lapply *la, int dfd, const char *dir, struct error *ep)
 {
-	char **names;
-	char *sub;
-	size_t i, n;
-	int rv = 0;
-
-	if (list_dir(dfd, dir, &names, &n, ep) == -1)
-		return (-1);
-	for (i = 0; i < n && rv == 0; i++) {
-		sub = dir[0] != '\0' ? xasprintf("%s/%s", dir, names[i]) :
-		    xstrdup(names[i]);
-		rv = rm_lower(la, dfd, names[i], sub, ep);
-		free(sub);
-	}
-	free_names(names, n);
-	return (rv == -1 ? -1 : (int)(n > INT_MAX ? INT_MAX : n));
+	return (rm_lower_walk(la, dfd, ".", dir, ep));
 }
 
 /* ".wh..wh..opq" in dir (cleaned path). */

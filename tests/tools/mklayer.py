@@ -430,6 +430,16 @@ def c_mixed_tree(t, o):
     t.file("x/z/3", "3")
 
 
+def c_deep_lower(t, o):
+    # Over a lower tree (made by the test) with "deep" and "deep2" 3000
+    # levels deep and "k/" * 1500 + "old": deep2 becomes a file, and an
+    # opaque root removes all lower content but this layer's, which is
+    # 1500 levels deep in "k".
+    t.file("deep2", "file now")
+    t.file("k/" * 1500 + "new", "new")
+    t.file(".wh..wh..opq")
+
+
 # Hardlinks into lower layers: xl-lower1 and xl-lower2 are applied as
 # overlay diffs, then the xl-* layers on top of them (lower_fds).
 

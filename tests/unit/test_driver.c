@@ -7,6 +7,7 @@
  * driver is exercised by tests/integration/img-unpack.sh on zfs-fuse.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -413,6 +414,92 @@ copy_tree(void)
 	}
 	rmtree(src);
 	rmtree(dst);
+}
+
+/* Open the directory depth levels of "d" below dfd/name (-1 on error). */
+static int
+open_level(int dfd, const char *name, int depth)
+{
+	int fd, nfd, i;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY)) == -1)
+		return (-1);
+	for (i = 0; i < depth; i++) {
+		nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		(void)close(fd);
+		if ((fd = nfd) == -1)
+			return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * 2200 levels of "d", each with a file "f"; "h1" at level 2100 and "h2"
+ * at level 2150 are one file, whose first copy's path is longer than
+ * PATH_MAX.  Copied by a process allowed 64 descriptors.
+ */
+static void
+copy_tree_deep(void)
+{
+	struct rlimit rl = { 64, 64 };
+	struct stat a, b;
+	char src[512];
+	pid_t pid;
+	int dfd, fd, nfd, i, st = 0;
+
+	mkpath(src, sizeof(src), "deepsrc");
+	CHECK(mkdir(src, 0755) == 0);
+	fd = open(src, O_RDONLY | O_DIRECTORY);
+	for (i = 0; fd != -1 && i < 2200; i++) {
+		CHECK((nfd = openat(fd, "f", O_WRONLY | O_CREAT, 0644)) != -1);
+		(void)close(nfd);
+		if (i == 2100)
+			CHECK((nfd = openat(fd, "h1", O_WRONLY | O_CREAT,
+			    0644)) != -1 && write(nfd, "deep", 4) == 4 &&
+			    close(nfd) == 0);
+		CHECK(mkdirat(fd, "d", 0755) == 0);
+		nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		(void)close(fd);
+		fd = nfd;
+	}
+	CHECK(fd != -1);
+	(void)close(fd);
+	dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open_level(dfd, "deepsrc", 2100);
+	nfd = open_level(dfd, "deepsrc", 2150);
+	CHECK(fd != -1 && nfd != -1 && linkat(fd, "h1", nfd, "h2", 0) == 0);
+	(void)close(fd);
+	(void)close(nfd);
+	(void)fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct error ce = ERROR_INIT;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+		    (fd = open(src, O_RDONLY | O_DIRECTORY)) == -1)
+			_exit(99);
+		if (driver_copy_tree(fd, dfd, "deepdst", geteuid() == 0,
+		    &ce) == -1) {
+			(void)printf("# %s\n", ce.msg);
+			(void)fflush(stdout);
+			_exit(ce.exit);
+		}
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	fd = open_level(dfd, "deepdst", 2100);
+	nfd = open_level(dfd, "deepdst", 2150);
+	CHECK(fd != -1 && nfd != -1);
+	CHECK(fstatat(fd, "h1", &a, 0) == 0 && fstatat(nfd, "h2", &b, 0) == 0);
+	CHECK(a.st_ino == b.st_ino && a.st_nlink == 2 && a.st_size == 4);
+	(void)close(fd);
+	(void)close(nfd);
+	fd = open_level(dfd, "deepdst", 2199);
+	CHECK(fd != -1 && fstatat(fd, "f", &a, 0) == 0);
+	(void)close(fd);
+	CHECK(rm_rf_at(dfd, "deepsrc", &(struct error)ERROR_INIT) == 0);
+	CHECK(rm_rf_at(dfd, "deepdst", &(struct error)ERROR_INIT) == 0);
+	(void)close(dfd);
 }
 
 /*
@@ -906,6 +993,7 @@ main(void)
 	TEST(chain_ids);
 	TEST(conf);
 	TEST(copy_tree);
+	TEST(copy_tree_deep);
 	TEST(dir_driver);
 	TEST(sweep);
 	TEST(concurrent);

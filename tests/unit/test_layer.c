@@ -10,6 +10,7 @@
  * paths run in a child that switches to uid 65534.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -1186,6 +1187,80 @@ dir_times_many(void)
 	fx_done(&f);
 }
 
+/* depth levels of name below dfd, the last holding leaf; fd of the last. */
+static int
+mkdeep(int dfd, const char *top, const char *name, int depth,
+    const char *leaf)
+{
+	int fd, nfd, i;
+
+	if (mkdirat(dfd, top, 0755) == -1 ||
+	    (fd = openat(dfd, top, O_RDONLY | O_DIRECTORY)) == -1)
+		return (-1);
+	for (i = 1; i < depth && fd != -1; i++) {
+		nfd = mkdirat(fd, name, 0755) == 0 ? openat(fd, name,
+		    O_RDONLY | O_DIRECTORY) : -1;
+		(void)close(fd);
+		fd = nfd;
+	}
+	if (fd != -1 && leaf != NULL) {
+		if ((nfd = openat(fd, leaf, O_WRONLY | O_CREAT, 0644)) != -1)
+			(void)close(nfd);
+		else {
+			(void)close(fd);
+			fd = -1;
+		}
+	}
+	return (fd);
+}
+
+/*
+ * Whiteouts, opaque directories and replaced directories remove lower
+ * trees far deeper than the descriptors the process may hold.
+ */
+static void
+deep_lower_trees(void)
+{
+	struct rlimit rl = { 64, 64 };
+	struct stat st;
+	struct fx f;
+	pid_t pid;
+	int fd;
+
+	fx_init(&f);
+	CHECK(fx_make(&f, "deep-lower", "gzip") == 0);
+	CHECK((fd = mkdeep(f.rootfd, "deep", "d", 3000, "f")) != -1);
+	(void)close(fd);
+	CHECK((fd = mkdeep(f.rootfd, "deep2", "d", 3000, "f")) != -1);
+	(void)close(fd);
+	CHECK((fd = mkdeep(f.rootfd, "k", "k", 1500, "old")) != -1);
+	(void)close(fd);
+	CHECK((fd = openat(f.rootfd, "x", O_WRONLY | O_CREAT, 0644)) != -1);
+	(void)close(fd);
+	(void)fflush(stdout);
+	if ((pid = fork()) == 0) {
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(99);
+		(void)fflush(stdout);
+		_exit(fx_apply(&f, LAYER_GZIP, NULL) == 0 ? 0 : f.e.exit);
+	}
+	CHECK(run_wait(pid) == 0);
+	CHECK(missing(f.rootfd, "deep") && missing(f.rootfd, "x"));
+	CHECK(content_is(f.rootfd, "deep2", "file now"));
+	fd = openat(f.rootfd, "k", O_RDONLY | O_DIRECTORY);
+	for (int i = 1; i < 1500 && fd != -1; i++) {
+		int nfd = openat(fd, "k", O_RDONLY | O_DIRECTORY);
+
+		(void)close(fd);
+		fd = nfd;
+	}
+	CHECK(fd != -1 && content_is(fd, "new", "new"));
+	CHECK(fd != -1 && fstatat(fd, "old", &st, 0) == -1 &&
+	    errno == ENOENT);
+	(void)close(fd);
+	fx_done(&f);
+}
+
 /* ---- hardlinks into lower layers (overlay diffs) ---- */
 
 /*
@@ -1826,6 +1901,7 @@ main(int argc, char *argv[])
 	TEST(trailing_tar_data);
 	TEST(empty_layer);
 	TEST(dir_times_many);
+	TEST(deep_lower_trees);
 	TEST(esc_dotdot);
 	TEST(esc_symlink_parent_abs);
 	TEST(esc_symlink_parent_rel);
