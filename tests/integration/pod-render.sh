@@ -597,4 +597,36 @@ destroy_busy() {
 }
 t_case "-D of a pod whose zfs clone is busy" destroy_busy
 
+# An app makes directories 1500 deep in its root and in a volume; -D,
+# allowed fewer descriptors than that, removes the pod all the same.
+destroy_deep() {
+	skip_unless_cmd busybox
+	test -x "$TOP/bin/pod-exec" || t_skip_case "build first: make"
+	for drv in dir overlay; do
+		R="$T/r"
+		fresh_root "$R" "$drv"
+		cat >"$T/deep.json" <<-EOF
+		{"acKind": "PodManifest", "acVersion": "0.8.11",
+		 "apps": [{"name": "a", "image": {"name": "$APP"},
+		   "app": {"exec": ["/bin/sh", "-c",
+		     "for t in /tmp /data; do cd \$t; i=0; while test \$i -lt 1500; do mkdir d && cd d || exit 1; i=\$((i + 1)); done; echo bottom >f; done"],
+		     "user": "0", "group": "0"},
+		   "mounts": [{"volume": "data", "path": "/data"}]}],
+		 "volumes": [{"name": "data", "kind": "empty"}]}
+		EOF
+		check_exit 0 pod-render -q -R "$R" -f "$T/deep.json"
+		U=$(cat "$T_STDOUT")
+		P="$R/pods/$U"
+		check_exit 0 pod-exec -q -R "$R" "$U"
+		n=$(find "$P" -name f -path '*/d/d/*' | wc -l | tr -d ' ')
+		check_eq 2 "$n" "$drv: the bottoms of the two trees"
+		check_stdout_match "^$U\$" sh -c \
+		    'ulimit -n 1024 && exec pod-render -R "$1" -D "$2"' sh \
+		    "$R" "$U"
+		test ! -e "$P"
+		check_eq 0 "$(pods_count "$R")" "$drv: pods left"
+	done
+}
+t_case "-D of a pod whose app made a tree 1500 deep" destroy_deep
+
 t_done
