@@ -70,13 +70,38 @@ int	driver_dataset_validate(const char *, struct error *);
 int	driver_chain_id(const char *, const char *, char *, struct error *);
 
 /*
+ * How far a layer may expand (max_layer_expansion in berth.conf, and
+ * img-unpack --max-layer-expansion): "RATIO", "SIZE" or "RATIO,SIZE".  A
+ * plain number is a ratio: a layer's tar stream may be that many times its
+ * blob, but never less than LAYER_RATIO_FLOOR_DEFAULT ("0" or "off": no
+ * ratio).  A number with a unit (k, M, G, T; binary) is an absolute cap
+ * on the tar stream.  What is not given keeps layer_opts_init()'s value.
+ */
+struct driver_expansion {
+	bool		has_ratio;
+	uint64_t	ratio;
+	bool		has_max;
+	uint64_t	max;		/* bytes */
+};
+
+/* Parse s into *x (zeroed first).  EX_USAGE naming the bad term. */
+int	driver_expansion_parse(const char *, struct driver_expansion *,
+	    struct error *);
+/* Set what x gives in o (max_ratio, max_bytes). */
+void	driver_expansion_apply(const struct driver_expansion *,
+	    struct layer_opts *);
+
+/*
  * $ROOT/berth.conf: lines "key=value", '#' comments and blank lines
- * ignored.  Keys: driver (dir, overlay, zfs) and zfs_dataset.
+ * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset and
+ * max_layer_expansion (struct driver_expansion).
  */
 struct driver_conf {
 	bool			has_driver;
 	enum driver_kind	driver;
 	char			zfs_dataset[DRIVER_DATASET_MAX];  /* or "" */
+	bool			has_expansion;
+	struct driver_expansion	expansion;
 };
 
 /*

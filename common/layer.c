@@ -29,6 +29,7 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -56,9 +57,12 @@
 #include "common/log.h"
 #include "common/platform.h"
 #include "common/platform_driver.h"
+#include "common/progress.h"
 #include "common/xalloc.h"
 
 #define	BUFSZ		(1U << 20)
+/* Free space is looked at every so many bytes of the tar stream. */
+#define	SPACE_EVERY	(16ULL << 20)
 #define	LAYER_PATHMEM_MAX	(256 << 20)
 #define	WH_PREFIX	".wh."
 #define	WH_META		".wh..wh."
@@ -152,6 +156,9 @@ struct lapply {
 	bool			 in_header;
 	uint64_t		 hdr_bytes;
 	struct error		 serr;		/* raised inside the callback */
+	uint64_t		 blob_size;	/* 0: not a file, unknown */
+	uint64_t		 entry_limit;	/* what one entry may declare */
+	uint64_t		 next_space;	/* look at free space here */
 
 	/* The writer. */
 	int			 rootfd;
@@ -344,6 +351,78 @@ read_blob(struct lapply *la, struct error *ep)
 	return (0);
 }
 
+/* What the tar stream of a blob of compressed bytes may reach. */
+static uint64_t
+size_limit(const struct layer_opts *o, uint64_t compressed)
+{
+	uint64_t lim;
+
+	if (o->max_ratio == 0)
+		return (o->max_bytes);
+	lim = compressed > UINT64_MAX / o->max_ratio ? UINT64_MAX :
+	    compressed * o->max_ratio;
+	if (lim < o->ratio_floor)
+		lim = o->ratio_floor;
+	return (lim < o->max_bytes ? lim : o->max_bytes);
+}
+
+/*
+ * Stop before the layer fills the root's filesystem: what remains free
+ * must stay above min_free (or 1 % of it, at most LAYER_MIN_FREE_MAX).
+ * A filesystem that cannot say is not checked.
+ */
+static int
+check_space(struct lapply *la, struct error *ep)
+{
+	struct statvfs vfs;
+	uint64_t avail, keep;
+	char a[32], k[32];
+
+	if (fstatvfs(la->rootfd, &vfs) == -1 || vfs.f_frsize == 0)
+		return (0);
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	keep = la->o.min_free;
+	if (keep == 0) {
+		keep = (uint64_t)vfs.f_blocks / 100 * vfs.f_frsize;
+		if (keep > LAYER_MIN_FREE_MAX)
+			keep = LAYER_MIN_FREE_MAX;
+	}
+	if (avail >= keep)
+		return (0);
+	progress_fmt_bytes((int64_t)(avail > INT64_MAX ? INT64_MAX : avail),
+	    a, sizeof(a));
+	progress_fmt_bytes((int64_t)(keep > INT64_MAX ? INT64_MAX : keep), k,
+	    sizeof(k));
+	return (error_set(ep, EX_IOERR, ENOSPC, "layer stopped after %" PRIu64
+	    " bytes: its filesystem has %s free, less than the %s kept free",
+	    la->st->uncompressed, a, k));
+}
+
+/* The tar stream so far against the limits, and the free space. */
+static int
+check_size(struct lapply *la, struct error *ep)
+{
+	uint64_t c, lim, u = la->st->uncompressed;
+	char a[32], b[32];
+
+	if (u > la->o.max_bytes)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "layer larger than %" PRIu64 " bytes uncompressed "
+		    "(decompression bomb?)", la->o.max_bytes));
+	c = la->blob_size != 0 ? la->blob_size : la->st->compressed;
+	if (u > (lim = size_limit(&la->o, c))) {
+		progress_fmt_bytes((int64_t)lim, a, sizeof(a));
+		progress_fmt_bytes((int64_t)c, b, sizeof(b));
+		return (error_set(ep, EX_DATAERR, 0, "layer expands beyond "
+		    "%s, %" PRIu64 " times its %s compressed (decompression "
+		    "bomb?)", a, la->o.max_ratio, b));
+	}
+	if (u < la->next_space)
+		return (0);
+	la->next_space = u + SPACE_EVERY;
+	return (check_space(la, ep));
+}
+
 /*
  * Fill dst (BUFSZ bytes) with the next piece of the tar stream, at most
  * what one read(2) brings, so that a slow pipe is never waited on with data
@@ -400,10 +479,8 @@ produce(struct lapply *la, unsigned char *dst, size_t *np, struct error *ep)
 			return (decomp_finish(la->dc, ep));
 	}
 	la->st->uncompressed += produced;
-	if (la->st->uncompressed > la->o.max_bytes)
-		return (error_set(ep, EX_DATAERR, 0,
-		    "layer larger than %" PRIu64 " bytes uncompressed "
-		    "(decompression bomb?)", la->o.max_bytes));
+	if (check_size(la, ep) == -1)
+		return (-1);
 	*np = produced;
 	return (0);
 }
@@ -2242,10 +2319,11 @@ apply_entry(struct lapply *la, struct archive_entry *e, struct error *ep)
 		    "MiB", la->st->entries, LAYER_PATHMEM_MAX >> 20));
 	if (archive_entry_filetype(e) == AE_IFREG &&
 	    archive_entry_hardlink(e) == NULL &&
-	    (uint64_t)archive_entry_size(e) > la->o.max_bytes)
+	    (uint64_t)archive_entry_size(e) > la->entry_limit)
 		return (error_set(ep, EX_DATAERR, 0,
-		    "'%s': size %" PRId64 " larger than the layer limit",
-		    la->path, (int64_t)archive_entry_size(e)));
+		    "'%s': size %" PRId64 " larger than the layer limit, %"
+		    PRIu64 " bytes (decompression bomb?)", la->path,
+		    (int64_t)archive_entry_size(e), la->entry_limit));
 	la->depth = (unsigned)depth;
 	if (entry_check(la, e, ep) == -1)
 		return (-1);
@@ -2415,6 +2493,8 @@ layer_opts_init(struct layer_opts *o)
 	o->max_bytes = LAYER_MAX_BYTES_DEFAULT;
 	o->max_entries = LAYER_MAX_ENTRIES_DEFAULT;
 	o->max_header = LAYER_MAX_HEADER_DEFAULT;
+	o->max_ratio = LAYER_MAX_RATIO_DEFAULT;
+	o->ratio_floor = LAYER_RATIO_FLOOR_DEFAULT;
 	o->whiteout = LAYER_WHITEOUT_DELETE;
 	o->privileged = geteuid() == 0;
 }
@@ -2513,6 +2593,7 @@ layer_apply(int rootfd, int blobfd, enum layer_compression comp,
 {
 	struct layer_stats stbuf;
 	struct lapply la;
+	struct stat sb;
 	enum digest_alg calg, dalg;
 	size_t i;
 	int rv = -1;
@@ -2528,6 +2609,13 @@ layer_apply(int rootfd, int blobfd, enum layer_compression comp,
 		la.o.max_entries = LAYER_MAX_ENTRIES_DEFAULT;
 	if (la.o.max_header == 0)
 		la.o.max_header = LAYER_MAX_HEADER_DEFAULT;
+	if (la.o.ratio_floor == 0)
+		la.o.ratio_floor = LAYER_RATIO_FLOOR_DEFAULT;
+	/* A file says how big the blob is; a pipe will tell as it goes. */
+	if (fstat(blobfd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		la.blob_size = (uint64_t)sb.st_size;
+	la.entry_limit = la.blob_size != 0 ? size_limit(&la.o, la.blob_size) :
+	    la.o.max_bytes;
 	if (st == NULL)
 		st = &stbuf;
 	(void)memset(st, 0, sizeof(*st));

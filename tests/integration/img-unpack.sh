@@ -117,6 +117,32 @@ mktar() {
 	python3 "$T/mktar.py" "$@"
 }
 
+# A gzip layer bomb: python3 gzbomb.py OUT COUNT SIZE writes OUT, a tar of
+# COUNT files of SIZE zero bytes (a multiple of 64 MiB) as gzip members,
+# without the tar ever being on disk, and prints its diffID.
+cat >"$T/gzbomb.py" <<'EOF'
+import gzip, hashlib, sys, tarfile
+
+out, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+zeros = bytes(64 << 20)
+member = gzip.compress(zeros, 9, mtime=0)
+diffid = hashlib.sha256()
+with open(out, "wb") as f:
+    for i in range(count):
+        ti = tarfile.TarInfo("zeros/%02d" % i)
+        ti.size = size
+        ti.mtime = 1600000000
+        hdr = ti.tobuf(format=tarfile.PAX_FORMAT)
+        diffid.update(hdr)
+        f.write(gzip.compress(hdr, mtime=0))
+        for _ in range(size // len(zeros)):
+            diffid.update(zeros)
+            f.write(member)
+    diffid.update(bytes(1024))
+    f.write(gzip.compress(bytes(1024), mtime=0))
+print("sha256:" + diffid.hexdigest())
+EOF
+
 # oci_set_diffid DIR TAG N DIGEST: make the config of DIR:TAG claim DIGEST
 # as the diffID of layer N (0-based).
 oci_set_diffid() {
@@ -631,5 +657,60 @@ t_case "hostile: hardlink through a lower layer's symlink out of the root" \
     hardlink_refused hardlink-lower-symlink
 t_case "a hardlink to a file a lower layer whited out: 65" \
     hardlink_refused hardlink-whiteout
+
+# bomb_refused DRIVER ROOT [ARGS]: the bomb image is refused (65) in one
+# line, leaving no chain, no temporary and no disk used.
+bomb_refused() {
+	drv=$1
+	r=$2
+	shift 2
+	before=$(du -sk "$r" | cut -f1)
+	check_stderr_match 65 "decompression bomb" img-unpack -R "$r" \
+	    -d "$drv" "$@" "$REG/test/unpack:bomb"
+	check_eq 1 "$(wc -l <"$T_STDERR" | tr -d ' ')" "$drv: one line"
+	cat "$T_STDERR"
+	if test "$drv" = zfs; then
+		check_eq 0 "$(zfs list -H -o name -t all -r "$ZPOOL/b/layers" |
+		    grep -c '/layers/' || true)" "zfs: datasets"
+	else
+		check_eq 0 "$(chains "$drv" "$r")" "$drv: chains"
+		check_eq 0 "$(tmps "$drv" "$r")" "$drv: temporaries"
+	fi
+	check_num "$(du -sk "$r" | cut -f1)" -le $((before + 512)) \
+	    "$drv: KiB used, $before before"
+}
+
+# A gzip layer of 4 MB whose tar is 4 GiB of zeros: refused once it
+# expands past 100 times its size, at least 512 MiB (the defaults), or
+# what berth.conf or --max-layer-expansion say.
+layer_bomb() {
+	python3 "$T/gzbomb.py" "$T/bomb.gz" 16 $((256 * 1048576)) \
+	    >"$T/bomb.diffid"
+	umoci new --image "$T/img:bomb"
+	oci_add_gz_layer "$T/img" bomb "$T/bomb.gz" "$(cat "$T/bomb.diffid")"
+	rm -f "$T/bomb.gz"
+	push_image "$T/img:bomb" "$REG/test/unpack:bomb"
+	fresh_root "$T/bstore"
+	img-pull -q -R "$T/bstore" "$REG/test/unpack:bomb" >/dev/null
+	rm -rf "$T/r"
+	cp -a "$T/bstore" "$T/r"
+	bomb_refused dir "$T/r"
+	grep -q '512.0 MiB, 100 times its 4.0 MiB compressed' "$T_STDERR"
+	rm -rf "$T/r"
+	cp -a "$T/bstore" "$T/r"
+	printf 'driver=overlay\nmax_layer_expansion = 20, 256M\n' \
+	    >"$T/r/berth.conf"
+	bomb_refused overlay "$T/r"
+	grep -q 'larger than 268435456 bytes' "$T_STDERR"
+	if zfs_available; then
+		zfs_pool_create "$T" 768M
+		rm -rf "$T/r"
+		cp -a "$T/bstore" "$T/r"
+		bomb_refused zfs "$T/r" --zfs-dataset "$ZPOOL/b" \
+		    --max-layer-expansion 10,128M
+	fi
+	rm -rf "$T/bstore"
+}
+t_case "a layer bomb is refused: 65, one line, nothing left" layer_bomb
 
 t_done

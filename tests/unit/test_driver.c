@@ -282,6 +282,49 @@ conf(void)
 	CHECK(file_write_atomic(AT_FDCWD, path, "zfs_dataset=/x\n", 15, 0644,
 	    &e) == 0);
 	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
+	/* max_layer_expansion: a ratio, a size, or both; written back. */
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "max_layer_expansion = 50, 20G\n", 30, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.has_expansion);
+	CHECK(r.expansion.has_ratio && r.expansion.ratio == 50);
+	CHECK(r.expansion.has_max && r.expansion.max == 20ULL << 30);
+	CHECK(driver_conf_write(fd, &r, &e) == 0);
+	(void)memset(&c, 0, sizeof(c));
+	CHECK(driver_conf_read(fd, &c, &e) == 1 && c.has_expansion &&
+	    c.expansion.ratio == 50 && c.expansion.max == 20ULL << 30);
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "max_layer_expansion=off\n", 24, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.expansion.has_ratio &&
+	    r.expansion.ratio == 0 && !r.expansion.has_max);
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "max_layer_expansion=lots\n", 25, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
+	CHECK(strstr(e.msg, "berth.conf:1") != NULL &&
+	    strstr(e.msg, "'lots'") != NULL);
+	{
+		struct driver_expansion x;
+		struct layer_opts o;
+
+		CHECK(driver_expansion_parse("2T", &x, &e) == 0 &&
+		    !x.has_ratio && x.max == 2ULL << 40);
+		CHECK(driver_expansion_parse("7", &x, &e) == 0 &&
+		    x.ratio == 7 && !x.has_max);
+		CHECK(driver_expansion_parse("5,6", &x, &e) == -1 &&
+		    e.exit == EX_USAGE);
+		CHECK(driver_expansion_parse("1G,2G", &x, &e) == -1);
+		CHECK(driver_expansion_parse("", &x, &e) == -1);
+		CHECK(driver_expansion_parse("0b", &x, &e) == -1);
+		CHECK(driver_expansion_parse("-3", &x, &e) == -1);
+		layer_opts_init(&o);
+		CHECK(driver_expansion_parse("off,1G", &x, &e) == 0);
+		driver_expansion_apply(&x, &o);
+		CHECK(o.max_ratio == 0 && o.max_bytes == 1ULL << 30);
+		layer_opts_init(&o);
+		CHECK(driver_expansion_parse("9", &x, &e) == 0);
+		driver_expansion_apply(&x, &o);
+		CHECK(o.max_ratio == 9 &&
+		    o.max_bytes == LAYER_MAX_BYTES_DEFAULT);
+	}
 	(void)close(fd);
 }
 

@@ -1644,6 +1644,58 @@ limit_bomb(void)
 	fx_done(&f);
 }
 
+/*
+ * 64 MiB of zeros in 64 KiB of gzip: more than 100 times the blob, but
+ * under the floor by default; refused once the floor is lower, by the
+ * running total and by an entry's declared size; fine without a ratio.
+ */
+static void
+limit_ratio(void)
+{
+	struct layer_opts o = opts_mode(LAYER_WHITEOUT_DELETE);
+	struct fx f;
+
+	fx_init(&f);
+	CHECK(fx_make(&f, "bomb", "gzip") == 0);
+	o.ratio_floor = 1 << 20;
+	CHECK(fx_apply(&f, LAYER_GZIP, &o) == -1);
+	CHECK(f.e.exit == EX_DATAERR && strstr(f.e.msg, "100 times its") !=
+	    NULL && strstr(f.e.msg, "decompression bomb") != NULL);
+	CHECK(f.st.uncompressed <= f.st.compressed * 100 + (2 << 20));
+	CHECK(missing(f.rootfd, "zeros63"));
+	fx_new_root(&f);
+	CHECK(fx_apply(&f, LAYER_GZIP, NULL) == 0);
+	o.max_ratio = 0;
+	fx_new_root(&f);
+	CHECK(fx_apply(&f, LAYER_GZIP, &o) == 0 && f.st.files == 64);
+	fx_done(&f);
+	/* An entry that declares more is refused before it is written. */
+	fx_init(&f);
+	o.max_ratio = 1;
+	CHECK(fx_make(&f, "basic", "gzip") == 0);
+	CHECK(fx_apply(&f, LAYER_GZIP, &o) == -1);
+	CHECK(f.e.exit == EX_DATAERR &&
+	    strstr(f.e.msg, "'big': size 3145851 larger than the layer "
+	    "limit") != NULL);
+	CHECK(missing(f.rootfd, "big"));
+	fx_done(&f);
+}
+
+/* A filesystem down to what it must keep free stops the layer. */
+static void
+limit_space(void)
+{
+	struct layer_opts o = opts_mode(LAYER_WHITEOUT_DELETE);
+	struct fx f;
+
+	fx_init(&f);
+	o.min_free = UINT64_MAX / 2;
+	CHECK(fx_layer(&f, "basic", "gzip", &o) == -1);
+	CHECK(f.e.exit == EX_IOERR && f.e.errnum == ENOSPC &&
+	    strstr(f.e.msg, "kept free") != NULL);
+	fx_done(&f);
+}
+
 static void
 limit_header(void)
 {
@@ -1912,6 +1964,8 @@ main(int argc, char *argv[])
 	TEST(esc_hardlink_data);
 	TEST(esc_metadata_symlink);
 	TEST(limit_bomb);
+	TEST(limit_ratio);
+	TEST(limit_space);
 	TEST(limit_header);
 	TEST(limit_entries);
 	TEST(limit_names);
