@@ -159,6 +159,14 @@ struct lapply {
 	uint64_t		 blob_size;	/* 0: not a file, unknown */
 	uint64_t		 entry_limit;	/* what one entry may declare */
 	uint64_t		 next_space;	/* look at free space here */
+	uint64_t		 tar_bytes;	/* handed to libarchive */
+	bool			 tar_eof;	/* all of them */
+
+	/* Where the entry being read lies in the tar stream. */
+	uint64_t		 data_start;	/* its data (after headers) */
+	int64_t			 data_size;	/* -1: not known */
+	uint64_t		 entry_end;	/* after its data and padding */
+	int			 ended_early;	/* see ends_at_entry() */
 
 	/* The writer. */
 	int			 rootfd;
@@ -623,8 +631,11 @@ feed_take(struct lapply *la, const void **bufp, struct error *ep)
 		n = 0;
 	(void)pthread_mutex_unlock(&f->mu);
 	/* The diffID is taken here, which evens out the two threads' work. */
-	if (n > 0)
+	if (n > 0) {
 		hasher_update(la->hd, *bufp, (size_t)n);
+		la->tar_bytes += (uint64_t)n;
+	} else if (n == 0)
+		la->tar_eof = true;
 	return (n);
 }
 
@@ -667,6 +678,29 @@ archive_err(struct lapply *la, const char *what, struct error *ep)
 	msg = archive_error_string(la->ar);
 	return (error_set(ep, EX_DATAERR, 0, "%s: %s", what,
 	    msg != NULL ? msg : "tar format error"));
+}
+
+/*
+ * How a tar stream may end early: right after the data of its last entry,
+ * without the padding to a whole block (ENDED_UNPADDED), or after that
+ * padding (ENDED_NO_MARKER), but without the two zero blocks that mark the
+ * end of the archive.  umoci 0.4.7 writes such layers, and containerd and
+ * podman take them; so do we, when both digests vouch for the bytes.
+ */
+enum { ENDED_NOT, ENDED_UNPADDED, ENDED_NO_MARKER };
+
+/*
+ * Whether libarchive failed on the current entry only because the stream
+ * ended where its data does: every byte of the stream was handed over and
+ * consumed, and it ends at the entry's data end.  A sparse entry, whose
+ * stored size is not its size, never qualifies.
+ */
+static bool
+ends_at_entry(const struct lapply *la)
+{
+	return (la->tar_eof && la->data_size >= 0 &&
+	    la->tar_bytes == la->data_start + (uint64_t)la->data_size &&
+	    (uint64_t)archive_filter_bytes(la->ar, 0) == la->tar_bytes);
 }
 
 /* ---- paths ---- */
@@ -1189,6 +1223,12 @@ write_file(struct lapply *la, struct archive_entry *e, int pfd,
 		r = archive_read_data_block(la->ar, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
 			break;
+		/* All the data is there, only the stream ends. */
+		if (r < ARCHIVE_WARN && pos == archive_entry_size(e) &&
+		    ends_at_entry(la)) {
+			la->ended_early = ENDED_UNPADDED;
+			break;
+		}
 		if (r < ARCHIVE_WARN) {
 			(void)close(fd);
 			(void)archive_err(la, "read tar", ep);
@@ -2535,6 +2575,31 @@ alg_of(const char *digest, enum digest_alg *alg, struct error *ep)
 	return (digest_validate(digest, alg, ep));
 }
 
+/*
+ * A stream that ended early at an entry boundary (see ends_at_entry()) is
+ * taken when both digests were checked: they vouch for the bytes that are
+ * there, the diffID being the digest of those bytes.
+ */
+static int
+ended_early(const struct lapply *la, const char *blob_digest,
+    const char *diffid, struct error *ep)
+{
+	const char *what;
+
+	if (la->ended_early == ENDED_NOT)
+		return (0);
+	what = la->ended_early == ENDED_UNPADDED ?
+	    "the padding of its last entry and the end-of-archive blocks" :
+	    "the end-of-archive blocks";
+	if (blob_digest == NULL || diffid == NULL)
+		return (error_set(ep, EX_DATAERR, 0, "read tar: truncated "
+		    "after entry %" PRIu64 ", without %s, and no digest "
+		    "vouches for it", la->st->entries, what));
+	log_info("layer %s: the tar ends without %s: accepted, as its "
+	    "digest and diffID match", blob_digest, what);
+	return (0);
+}
+
 static int
 apply_stream(struct lapply *la, struct error *ep)
 {
@@ -2557,8 +2622,14 @@ apply_stream(struct lapply *la, struct error *ep)
 		la->hdr_bytes = 0;
 		r = archive_read_next_header(la->ar, &e);
 		la->in_header = false;
-		if (r == ARCHIVE_EOF)
+		if (r == ARCHIVE_EOF) {
+			/* Nothing after the last entry: no end marker. */
+			if (la->st->entries > 0 &&
+			    (uint64_t)archive_filter_bytes(la->ar, 0) ==
+			    la->entry_end)
+				la->ended_early = ENDED_NO_MARKER;
 			break;
+		}
 		if (r == ARCHIVE_RETRY)
 			continue;
 		if (r < ARCHIVE_WARN)
@@ -2574,11 +2645,21 @@ apply_stream(struct lapply *la, struct error *ep)
 			    "tar headers of entry %" PRIu64 " are %" PRIu64
 			    " bytes, more than %" PRIu64, la->st->entries,
 			    hsize, la->o.max_header));
+		la->data_start = (uint64_t)archive_filter_bytes(la->ar, 0);
+		la->data_size = archive_entry_sparse_count(e) > 0 ? -1 :
+		    archive_entry_size(e);
 		if (apply_entry(la, e, ep) == -1)
 			return (-1);
+		if (la->ended_early != ENDED_NOT)
+			break;
 		/* Whatever the writer did not read (links, dirs) goes. */
-		if (archive_read_data_skip(la->ar) < ARCHIVE_WARN)
-			return (archive_err(la, "read tar", ep));
+		if (archive_read_data_skip(la->ar) < ARCHIVE_WARN) {
+			if (!ends_at_entry(la))
+				return (archive_err(la, "read tar", ep));
+			la->ended_early = ENDED_UNPADDED;
+			break;
+		}
+		la->entry_end = (uint64_t)archive_filter_bytes(la->ar, 0);
 	}
 	/* The digests cover the whole blob: padding, and anything after. */
 	while ((r = (int)feed_take(la, &buf, ep)) > 0)
@@ -2645,7 +2726,8 @@ layer_apply(int rootfd, int blobfd, enum layer_compression comp,
 	hasher_final(la.hc, st->digest);
 	hasher_final(la.hd, st->diffid);
 	if (check_digest("blob digest", blob_digest, st->digest, ep) == -1 ||
-	    check_digest("diffID", diffid, st->diffid, ep) == -1)
+	    check_digest("diffID", diffid, st->diffid, ep) == -1 ||
+	    ended_early(&la, blob_digest, diffid, ep) == -1)
 		goto out;
 	report_skips(&la);
 	rv = 0;

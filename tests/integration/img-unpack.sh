@@ -83,6 +83,12 @@ if recipe == "special":
     add("layer4", tarfile.SYMTYPE, link="layer3")
 elif recipe == "extra":
     add("extra", data=arg.encode() + b"\n")
+elif recipe == "early":
+    # Cut by the caller: without the end-of-archive blocks, or mid-entry.
+    add("early/", tarfile.DIRTYPE, mode=0o755)
+    add("early/first", data=b"first\n")
+    add("early/link", tarfile.SYMTYPE, link="first")
+    add("early/last", data=b"x" * 70000 + b"last line\n")
 elif recipe == "big":
     add("big/zeros", size=int(arg))
 elif recipe == "escape-symlink":
@@ -221,7 +227,20 @@ setup() {
 	rm -f "$T/big.tar"
 	# "single": one layer (an overlay mount of it needs padding).
 	mkimage_busybox "$T/img" single || return 1
-	for _t in latest other badtop badbase big single; do
+	# "noeof": a layer without its last padding and end-of-archive blocks,
+	# as umoci 0.4.7 writes them; "cutmid": one cut inside an entry.  The
+	# diffIDs are the digests of the bytes there are.
+	for _t in noeof cutmid; do
+		mkimage_busybox "$T/img" "$_t" || return 1
+		mktar early "$T/$_t.tar" || return 1
+		python3 -c 'import sys
+d = open(sys.argv[1], "rb").read().rstrip(b"\0")
+if sys.argv[2] == "cutmid":
+    d = d[:len(d) - 30000]
+open(sys.argv[1], "wb").write(d)' "$T/$_t.tar" "$_t" || return 1
+		oci_add_layer "$T/img" "$_t" "$T/$_t.tar" || return 1
+	done
+	for _t in latest other badtop badbase big single noeof cutmid; do
 		push_image "$T/img:$_t" "$REG/test/unpack:$_t" || return 1
 		img-pull -q -R "$T/store" "$REG/test/unpack:$_t" \
 		    >"$T/digest.$_t" || return 1
@@ -657,6 +676,47 @@ t_case "hostile: hardlink through a lower layer's symlink out of the root" \
     hardlink_refused hardlink-lower-symlink
 t_case "a hardlink to a file a lower layer whited out: 65" \
     hardlink_refused hardlink-whiteout
+
+# A layer that ends after the data of its last entry (no padding, no
+# end-of-archive blocks) unpacks on every driver when its digests match,
+# saying so at -v; one cut inside an entry is refused.
+early_end() {
+	for drv in dir overlay zfs; do
+		set --
+		if test "$drv" = zfs; then
+			zfs_available || continue
+			zfs_pool_create "$T"
+			set -- --zfs-dataset "$ZPOOL/b"
+		fi
+		fresh_root "$T/r$drv"
+		check_exit 0 img-unpack -v -R "$T/r$drv" -d "$drv" "$@" --json \
+		    "$REG/test/unpack:noeof"
+		grep 'the tar ends without' "$T_STDERR"
+		check_grep 'the tar ends without the padding of its last entry and the end-of-archive blocks: accepted' \
+		    "$T_STDERR"
+		top=$(jq -r .rootfs "$T_STDOUT" | sed 's/^sha256://')
+		d="$T/r$drv/layers/$drv/$top"
+		test "$drv" = zfs || d="$d/$(test "$drv" = dir && echo rootfs ||
+		    echo diff)"
+		check_eq first "$(cat "$d/early/first")" "$drv: first"
+		check_eq "last line" "$(tail -c 10 "$d/early/last")" "$drv: last"
+		check_eq 70010 "$(stat -c %s "$d/early/last")" "$drv: size"
+		check_eq first "$(readlink "$d/early/link")" "$drv: link"
+		fresh_root "$T/c$drv"
+		test "$drv" != zfs || set -- --zfs-dataset "$ZPOOL/c"
+		check_stderr_match 65 "Truncated" img-unpack -R "$T/c$drv" \
+		    -d "$drv" "$@" "$REG/test/unpack:cutmid"
+		if test "$drv" != zfs; then
+			check_eq 1 "$(chains "$drv" "$T/c$drv")" "$drv: chains"
+			check_eq 0 "$(tmps "$drv" "$T/c$drv")" "$drv: temporaries"
+		else
+			check_eq 1 "$(zfs list -H -o name -t filesystem -r \
+			    "$ZPOOL/c/layers" | grep -c '/layers/')" "datasets"
+		fi
+	done
+}
+t_case "a layer without end-of-archive blocks: accepted at an entry boundary" \
+    early_end
 
 # bomb_refused DRIVER ROOT [ARGS]: the bomb image is refused (65) in one
 # line, leaving no chain, no temporary and no disk used.

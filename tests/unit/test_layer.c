@@ -1794,6 +1794,57 @@ stream_truncated(void)
 	hostile("not-tar", EX_DATAERR, NULL);
 }
 
+/*
+ * A tar that ends after its last entry's data, without the padding and the
+ * end-of-archive blocks (umoci 0.4.7), or after the padding only: taken
+ * when both digests vouch for it.  Cut anywhere else, it is refused.
+ */
+static void
+stream_ends_early(void)
+{
+	static const char *kases[] = { "no-eof", "no-eof-aligned" };
+	static const char *comps[] = { "gzip", "zstd", "none" };
+	struct fx f;
+	size_t i, k;
+	int fd;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < 3; i++) {
+			fx_init(&f);
+			CHECK(fx_layer(&f, kases[k], comps[i], NULL) == 0);
+			CHECK(f.st.entries == 4 && f.st.files == 2);
+			CHECK(content_is(f.rootfd, "d/a", "first\n"));
+			CHECK(link_is(f.rootfd, "d/s", "a"));
+			CHECK(lst(f.rootfd, "d/last", &(struct stat){ 0 }) ==
+			    0);
+			CHECK(f.st.uncompressed % 512 == (k == 0 ? 1000 % 512 :
+			    0));
+			/* Nothing vouches for it: refused. */
+			fx_new_root(&f);
+			fd = open(f.blob, O_RDONLY);
+			CHECK(fx_apply_fd(&f, fd, comp_of(comps[i]), NULL,
+			    f.digest, NULL) == -1);
+			(void)close(fd);
+			CHECK(f.e.exit == EX_DATAERR &&
+			    strstr(f.e.msg, "truncated after entry 4") != NULL);
+			fx_done(&f);
+		}
+	{
+		size_t n = 0;
+		char *b;
+
+		fx_init(&f);
+		CHECK(fx_make(&f, "no-eof", "none") == 0);
+		b = slurp(AT_FDCWD, f.blob, &n);
+		CHECK(b != NULL && n % 512 == 1000 % 512 && b[n - 1] != 0);
+		free(b);
+		fx_done(&f);
+	}
+	hostile("cut-after-header", EX_DATAERR, "read tar");
+	hostile("cut-in-header", EX_DATAERR, "read tar");
+	hostile("truncated-tar", EX_DATAERR, "read tar");
+}
+
 static void
 stream_corrupt(void)
 {
@@ -1970,6 +2021,7 @@ main(int argc, char *argv[])
 	TEST(limit_entries);
 	TEST(limit_names);
 	TEST(stream_truncated);
+	TEST(stream_ends_early);
 	TEST(stream_corrupt);
 	TEST(digest_mismatch);
 	TEST(mediatype_mismatch);
