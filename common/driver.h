@@ -20,9 +20,11 @@
  * existence checked again once the lock is held, so concurrent programs
  * build it once; what a killed program leaves (temporary directories,
  * datasets without @layer) is removed by driver_sweep() or by the next
- * build of that chain.  dir and zfs commit a chain only after its parent;
- * overlay chains do not need their parent and may be committed in any
- * order, so there a chain's parent need not exist.
+ * build of that chain.  Every driver commits a chain only after its
+ * parent: dir and zfs build on the committed parent, overlay builds
+ * without it (so the chains of an image are built side by side) but waits
+ * for it before committing, so that a failure never leaves a chain whose
+ * parent is missing.
  */
 #ifndef COMMON_DRIVER_H
 #define COMMON_DRIVER_H
@@ -144,8 +146,10 @@ enum driver_kind driver_kind(const struct driver *);
 /*
  * Whether the driver builds a chain without its parent (overlay: each
  * chain holds only its layer's diff), so that the chains of one image may
- * be built concurrently, from several threads.  Otherwise driver_create()
- * wants the parent chain committed first.
+ * be built concurrently, from several threads; such a build still commits
+ * only once the parent chain is committed, waiting for its builder (and
+ * failing with EX_NOINPUT if nobody commits it).  Otherwise
+ * driver_create() wants the parent chain committed first.
  */
 bool	driver_independent(const struct driver *);
 

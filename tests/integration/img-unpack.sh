@@ -240,7 +240,17 @@ if sys.argv[2] == "cutmid":
 open(sys.argv[1], "wb").write(d)' "$T/$_t.tar" "$_t" || return 1
 		oci_add_layer "$T/img" "$_t" "$T/$_t.tar" || return 1
 	done
-	for _t in latest other badtop badbase big single noeof cutmid; do
+	# "badmid": a second layer, slow to apply, whose diffID is wrong, and
+	# a small third one.
+	mkimage_busybox "$T/img" badmid || return 1
+	mktar big "$T/mid.tar" $((128 * 1048576)) || return 1
+	oci_add_layer "$T/img" badmid "$T/mid.tar" || return 1
+	rm -f "$T/mid.tar"
+	oci_add_layer "$T/img" badmid "$T/extra.tar" || return 1
+	oci_set_diffid "$T/img" badmid 1 "sha256:$(printf z | sha256sum |
+	    cut -d' ' -f1)" || return 1
+	for _t in latest other badtop badbase big single noeof cutmid badmid
+	do
 		push_image "$T/img:$_t" "$REG/test/unpack:$_t" || return 1
 		img-pull -q -R "$T/store" "$REG/test/unpack:$_t" \
 		    >"$T/digest.$_t" || return 1
@@ -516,11 +526,9 @@ diffid_mismatch() {
 		check_stderr_match 65 "diff" img-unpack -R "$T/r" -d "$drv" \
 		    "$REG/test/unpack:badbase"
 		test ! -e "$T/r/layers/$drv/$bad"
-		# dir builds on the parent: nothing above it either.  overlay
-		# applies layers side by side: the chains above may be done.
-		if test "$drv" = dir; then
-			check_eq 0 "$(chains "$drv" "$T/r")" "$drv: chains"
-		fi
+		# Nothing above it either: dir builds on the parent, overlay
+		# applies layers side by side but commits them in order.
+		check_eq 0 "$(chains "$drv" "$T/r")" "$drv: chains"
 		check_eq 0 "$(tmps "$drv" "$T/r")" "$drv: temporaries"
 		fresh_root "$T/r"
 		check_exit 65 img-unpack -R "$T/r" -d "$drv" \
@@ -717,6 +725,38 @@ early_end() {
 }
 t_case "a layer without end-of-archive blocks: accepted at an entry boundary" \
     early_end
+
+# When the second of three layers fails, the first chain is committed and
+# no other: none for the second, none for the third above it, even with
+# overlay, which applies them side by side.
+mid_failure() {
+	man="$T/store/oci/blobs/sha256/$(sed 's/^sha256://' "$T/digest.badmid")"
+	cfg="$T/store/oci/blobs/sha256/$(jq -r .config.digest "$man" |
+	    sed 's/^sha256://')"
+	bottom=$(jq -r '.rootfs.diff_ids[0] | sub("^sha256:"; "")' "$cfg")
+	for drv in dir overlay zfs; do
+		set --
+		if test "$drv" = zfs; then
+			zfs_available || continue
+			zfs_pool_create "$T"
+			set -- --zfs-dataset "$ZPOOL/b"
+		fi
+		fresh_root "$T/m$drv"
+		check_stderr_match 65 "diffID mismatch" img-unpack -R "$T/m$drv" \
+		    -d "$drv" "$@" "$REG/test/unpack:badmid"
+		if test "$drv" = zfs; then
+			check_eq "$ZPOOL/b/layers/$bottom" "$(zfs list -H -o name \
+			    -t filesystem -r "$ZPOOL/b/layers" | grep /layers/)" \
+			    "zfs: datasets"
+			continue
+		fi
+		check_eq 1 "$(chains "$drv" "$T/m$drv")" "$drv: chains"
+		test -f "$T/m$drv/layers/$drv/$bottom/layer.json"
+		check_eq 0 "$(tmps "$drv" "$T/m$drv")" "$drv: temporaries"
+	done
+}
+t_case "the second layer fails: the first chain committed, no other" \
+    mid_failure
 
 # bomb_refused DRIVER ROOT [ARGS]: the bomb image is refused (65) in one
 # line, leaving no chain, no temporary and no disk used.

@@ -828,6 +828,12 @@ overlay_driver(void)
 	CHECK(driver_open(root, DRIVER_OVERLAY, NULL, &d, &e) == 0);
 	if (d == NULL)
 		return;
+	/* Applied without its parent, but not committed without it. */
+	CHECK(create(d, &L, 1, 0, NULL, &e) == -1 && e.exit == EX_NOINPUT);
+	CHECK(strstr(e.msg, "nobody is unpacking it") != NULL);
+	CHECK(driver_exists(d, L.chain[1], &e) == 0);
+	(void)snprintf(p, sizeof(p), "%s/layers/overlay", root);
+	CHECK(count_tmp(p) == 0);
 	CHECK(create(d, &L, 0, -1, NULL, &e) == 1);
 	CHECK(create(d, &L, 1, 0, NULL, &e) == 1);
 	/* Only the diff: the whiteout is a 0/0 device, no copy of etc/os. */
@@ -869,6 +875,26 @@ ino_at(const char *path, const char *name, nlink_t *nlink)
 	if (nlink != NULL)
 		*nlink = st.st_nlink;
 	return (st.st_ino);
+}
+
+/* In a child: build chain 1, which waits for chain 0 to be committed. */
+static pid_t
+waiting_builder(const char *root, const struct layers *L)
+{
+	struct error e = ERROR_INIT;
+	struct driver *d = NULL;
+	pid_t pid;
+	int r;
+
+	if ((pid = fork()) != 0)
+		return (pid);
+	if (driver_open(root, DRIVER_OVERLAY, NULL, &d, &e) == -1)
+		_exit(10);
+	r = create(d, L, 1, 0, NULL, &e);
+	if (r == 1 && driver_exists(d, L->chain[0], &e) != 1)
+		r = -1;
+	driver_close(d);
+	_exit(r == 1 ? 0 : 11);
 }
 
 /*
@@ -925,7 +951,7 @@ overlay_hardlinks(void)
 	char root[512], base[600], p[1024], d0[900], d3[900], m[900];
 	nlink_t nl = 0;
 	double t0;
-	pid_t pid;
+	pid_t pid, pid1;
 	int fd, status;
 
 	if (geteuid() != 0) {
@@ -946,9 +972,13 @@ overlay_hardlinks(void)
 	CHECK(now_s() - t0 > 2.0 && now_s() - t0 < 30.0);
 	CHECK(driver_exists(d, L.chain[3], &e) == 0);
 	CHECK(count_tmp(base) == 0);
-	/* Chain 1 is there, chain 0 is being built meanwhile. */
-	CHECK(create(d, &L, 1, 0, NULL, &e) == 1);
+	/*
+	 * Chain 0 is being built meanwhile, and chain 1, applied, waits for
+	 * it before it commits.
+	 */
 	pid = slow_builder(root, &L);
+	(void)usleep(300000);
+	pid1 = waiting_builder(root, &L);
 	(void)usleep(300000);
 	t0 = now_s();
 	(void)memset(&st, 0, sizeof(st));
@@ -960,6 +990,8 @@ overlay_hardlinks(void)
 		printf("# %s\n", e.msg);
 	CHECK(now_s() - t0 > 0.4);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	CHECK(waitpid(pid1, &status, 0) == pid1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0);
 	/* bin, bin/sh and etc, etc/new came up; bin itself was listed. */
 	CHECK(st.copied_up == 3 && st.hardlinks == 2 && st.whiteouts == 1);
