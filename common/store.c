@@ -241,16 +241,22 @@ store_open(struct store *s, const char *root, bool create, struct error *ep)
 		goto fail;
 	}
 	if (subdir_open(s, s->rootfd, "oci", create, &s->ocifd, ep) == -1 ||
-	    subdir_open(s, s->ocifd, "blobs", create, &s->blobsfd, ep) == -1 ||
-	    subdir_open(s, s->rootfd, "ingest", create, &s->ingestfd,
-	    ep) == -1 ||
-	    subdir_open(s, s->rootfd, "locks", create, &s->locksfd, ep) == -1)
+	    subdir_open(s, s->ocifd, "blobs", create, &s->blobsfd, ep) == -1)
 		goto fail;
 	if (create && mkdir_p(s->blobsfd, "sha256", 0755, ep) == -1) {
 		error_wrap(ep, "store '%s'", root);
 		goto fail;
 	}
 	if (layout_check(s, create, ep) == -1)
+		goto fail;
+	/*
+	 * The image layout is what other OCI tools share with us (skopeo
+	 * copy ... oci:ROOT/oci:REF makes a root of it alone); the rest is
+	 * ours, made when missing.
+	 */
+	if (subdir_open(s, s->rootfd, "ingest", true, &s->ingestfd,
+	    ep) == -1 ||
+	    subdir_open(s, s->rootfd, "locks", true, &s->locksfd, ep) == -1)
 		goto fail;
 	if (create && index_init(s, ep) == -1)
 		goto fail;

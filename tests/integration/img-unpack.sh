@@ -758,6 +758,30 @@ mid_failure() {
 t_case "the second layer fails: the first chain committed, no other" \
     mid_failure
 
+# A root that skopeo made, the image layout alone: img-unpack and
+# pod-render make the rest (ingest/, locks/) instead of failing (66).
+skopeo_root() {
+	rm -rf "$T/sk"
+	mkdir "$T/sk"
+	t_skopeo copy -q --src-tls-verify=false \
+	    "docker://$REG/test/unpack:single" \
+	    "oci:$T/sk/oci:$REG/test/unpack:single"
+	test ! -e "$T/sk/ingest" && test ! -e "$T/sk/locks"
+	check_exit 0 img-unpack -R "$T/sk" -d dir --json \
+	    "$REG/test/unpack:single"
+	test -x "$(jq -r .path "$T_STDOUT")/bin/busybox"
+	test -d "$T/sk/ingest" && test -d "$T/sk/locks"
+	rm -rf "$T/sk/ingest" "$T/sk/locks"
+	check_exit 0 pod-render -q -R "$T/sk" "$REG/test/unpack:single" \
+	    -- /bin/true
+	check_exit 0 pod-render -q -R "$T/sk" -D "$(cat "$T_STDOUT")"
+	# Without the image layout it is not a store.
+	rm -rf "$T/sk/oci"
+	check_stderr_match 66 "'oci' is missing" img-unpack -R "$T/sk" \
+	    "$REG/test/unpack:single"
+}
+t_case "a root made by skopeo copy to oci:ROOT/oci:REF" skopeo_root
+
 # bomb_refused DRIVER ROOT [ARGS]: the bomb image is refused (65) in one
 # line, leaving no chain, no temporary and no disk used.
 bomb_refused() {
