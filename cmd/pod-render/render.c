@@ -477,9 +477,10 @@ render_hostname_valid(const char *h)
 }
 
 /*
- * Check the whole pod before anything is made: images, app defaults,
- * host volumes, hostname, the images' guards (podspec_preflight), and the
- * jail the pod asks for.  One EX_CONFIG line names every missing item.
+ * Check the whole pod before anything is made: images (and that this host
+ * can run their os and architecture), app defaults, host volumes,
+ * hostname, the images' guards (podspec_preflight), and the jail the pod
+ * asks for.  One EX_CONFIG line names every missing item.
  */
 static int
 preflight(struct render *r, struct error *ep)
@@ -492,13 +493,15 @@ preflight(struct render *r, struct error *ep)
 	struct jailspec_opts jo;
 	const char *h, *msg;
 	const char **rules = NULL;
-	char jname[POD_UUID_LEN + 8], real[PATH_MAX];
+	char jname[POD_UUID_LEN + 8], real[PATH_MAX], want[100], have[100];
+	struct platform host;
 	struct stat sb;
 	size_t i, k, nrules = 0;
 	bool linux_abi = false;
 	int rc, rv = -1;
 
 	cfgs = xcalloc(r->m.napps + 1, sizeof(*cfgs));
+	platform_host(&host);
 	if (r->imgs == NULL) {
 		r->imgs = xcalloc(r->m.napps + 1, sizeof(*r->imgs));
 		r->nimgs = r->m.napps;
@@ -520,6 +523,14 @@ preflight(struct render *r, struct error *ep)
 			continue;
 		}
 		cfgs[i] = &r->imgs[i].cfg;
+		if (!platform_runs(&host, &r->imgs[i].img.platform)) {
+			platform_format(&r->imgs[i].img.platform, want,
+			    sizeof(want));
+			platform_format(&host, have, sizeof(have));
+			items_add(&it, "app '%s': image '%s' is for %s, which "
+			    "this host (%s) cannot run", app->name,
+			    r->imgs[i].img.name, want, have);
+		}
 		/* Reified: the manifest names the image by what we found. */
 		free(app->image_id);
 		app->image_id = xstrdup(r->imgs[i].img.digest);

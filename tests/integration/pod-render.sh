@@ -96,6 +96,16 @@ setup() {
 	    --config.label 'io.berth.env.DB_URL=required;database URL' \
 	    --config.label 'io.berth.volume./data=required;the data' ||
 	    return 1
+	# "arm64" and "freebsd": app's layers, for a platform this host
+	# (Linux on amd64, as the tests expect) cannot run; pulled by the
+	# case that wants them.
+	umoci config --image "$T/img:app" --tag arm64 --architecture arm64 \
+	    --os linux || return 1
+	umoci config --image "$T/img:app" --tag freebsd --os freebsd ||
+	    return 1
+	for _t in arm64 freebsd; do
+		push_image "$T/img:$_t" "$REG/test/render:$_t" || return 1
+	done
 	for _t in app guard; do
 		push_image "$T/img:$_t" "$REG/test/render:$_t" || return 1
 		img-pull -q -R "$T/store" "$REG/test/render:$_t" \
@@ -628,5 +638,40 @@ destroy_deep() {
 	done
 }
 t_case "-D of a pod whose app made a tree 1500 deep" destroy_deep
+
+# An image this host cannot run: refused before anything is made, naming
+# the image's os and architecture and the host's.
+foreign_platform() {
+	case $(uname -m) in
+	x86_64|amd64) ;;
+	*) t_skip_case "expects an amd64 host";;
+	esac
+	R="$T/r"
+	fresh_root "$R" dir
+	img-pull -q -R "$R" --platform linux/arm64 "$REG/test/render:arm64" \
+	    >/dev/null
+	img-pull -q -R "$R" --platform freebsd/amd64 \
+	    "$REG/test/render:freebsd" >/dev/null
+	check_78 "image '$REG/test/render:arm64' is for linux/arm64, which this host \(linux/amd64\) cannot run" \
+	    "$REG/test/render:arm64"
+	check_78 "is for freebsd/amd64, which this host \(linux/amd64\)" \
+	    "$REG/test/render:freebsd"
+	# With the other items of the pod, in the same line.
+	cat >"$T/arm.json" <<-EOF
+	{"acKind": "PodManifest", "acVersion": "0.8.11",
+	 "apps": [{"name": "a", "image": {"name": "$REG/test/render:arm64"}},
+	   {"name": "b", "image": {"name": "$GUARD"}}]}
+	EOF
+	check_78 "app 'a': .* is for linux/arm64.*; .*DB_URL" -f "$T/arm.json"
+	# Nothing unpacked, nothing made.
+	test ! -e "$R/layers/dir" ||
+	    check_eq 0 "$(find "$R/layers/dir" -mindepth 1 | wc -l |
+	    tr -d ' ')" "layers"
+	test ! -e "$R/pods" || check_eq 0 "$(pods_count "$R")" "pods"
+	# The same layers for this host's platform render.
+	check_exit 0 pod-render -q -R "$R" "$APP"
+}
+t_case "an image for another os or architecture: 78, nothing made" \
+    foreign_platform
 
 t_done
