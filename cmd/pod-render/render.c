@@ -476,6 +476,21 @@ render_hostname_valid(const char *h)
 	return (true);
 }
 
+/* An item if the host cannot run the app's image (os, architecture). */
+static void
+platform_check(const struct pod_app *app, const struct image *img,
+    const struct platform *host, struct items *it)
+{
+	char want[100], have[100];
+
+	if (platform_runs(host, &img->platform))
+		return;
+	platform_format(&img->platform, want, sizeof(want));
+	platform_format(host, have, sizeof(have));
+	items_add(it, "app '%s': image '%s' is for %s, which this host (%s) "
+	    "cannot run", app->name, img->name, want, have);
+}
+
 /*
  * Check the whole pod before anything is made: images (and that this host
  * can run their os and architecture), app defaults, host volumes,
@@ -493,7 +508,7 @@ preflight(struct render *r, struct error *ep)
 	struct jailspec_opts jo;
 	const char *h, *msg;
 	const char **rules = NULL;
-	char jname[POD_UUID_LEN + 8], real[PATH_MAX], want[100], have[100];
+	char jname[POD_UUID_LEN + 8], real[PATH_MAX];
 	struct platform host;
 	struct stat sb;
 	size_t i, k, nrules = 0;
@@ -523,14 +538,7 @@ preflight(struct render *r, struct error *ep)
 			continue;
 		}
 		cfgs[i] = &r->imgs[i].cfg;
-		if (!platform_runs(&host, &r->imgs[i].img.platform)) {
-			platform_format(&r->imgs[i].img.platform, want,
-			    sizeof(want));
-			platform_format(&host, have, sizeof(have));
-			items_add(&it, "app '%s': image '%s' is for %s, which "
-			    "this host (%s) cannot run", app->name,
-			    r->imgs[i].img.name, want, have);
-		}
+		platform_check(app, &r->imgs[i].img, &host, &it);
 		/* Reified: the manifest names the image by what we found. */
 		free(app->image_id);
 		app->image_id = xstrdup(r->imgs[i].img.digest);
