@@ -5,7 +5,9 @@
 # registry and pulled with img-pull, unpacked with the dir, overlay and zfs
 # (zfs-fuse pool made here) drivers and compared with umoci's unpack of
 # the same image; chain sharing, exit codes, digest mismatches, concurrent
-# and killed runs, hostile layers with a sentinel outside the root.
+# and killed runs, hostile layers with a sentinel outside the root, tar
+# streams that end early, a layer failing midway, a root that skopeo made,
+# and a layer bomb.
 set -eu
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib.sh"

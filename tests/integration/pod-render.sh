@@ -6,7 +6,8 @@
 # and zfs (zfs-fuse pool made here) drivers, their pod.json, state.json,
 # config.json, roots and volumes checked, and removed with -D; images
 # unpacked on demand; two apps sharing a volume; every pre-flight failure
-# leaving nothing behind; exit codes; leftovers of killed runs swept.
+# (an image for another platform among them) leaving nothing behind; exit
+# codes; leftovers of killed runs swept; -D of a deep tree an app made.
 # (SC2016: $names inside single quotes are jq's.)
 # shellcheck disable=SC2016
 set -eu
