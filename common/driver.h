@@ -20,9 +20,11 @@
  * existence checked again once the lock is held, so concurrent programs
  * build it once; what a killed program leaves (temporary directories,
  * datasets without @layer) is removed by driver_sweep() or by the next
- * build of that chain.  dir and zfs commit a chain only after its parent;
- * overlay chains do not need their parent and may be committed in any
- * order, so there a chain's parent need not exist.
+ * build of that chain.  Every driver commits a chain only after its
+ * parent: dir and zfs build on the committed parent, overlay builds
+ * without it (so the chains of an image are built side by side) but waits
+ * for it before committing, so that a failure never leaves a chain whose
+ * parent is missing.
  */
 #ifndef COMMON_DRIVER_H
 #define COMMON_DRIVER_H
@@ -70,13 +72,38 @@ int	driver_dataset_validate(const char *, struct error *);
 int	driver_chain_id(const char *, const char *, char *, struct error *);
 
 /*
+ * How far a layer may expand (max_layer_expansion in berth.conf, and
+ * img-unpack --max-layer-expansion): "RATIO", "SIZE" or "RATIO,SIZE".  A
+ * plain number is a ratio: a layer's tar stream may be that many times its
+ * blob, but never less than LAYER_RATIO_FLOOR_DEFAULT ("0" or "off": no
+ * ratio).  A number with a unit (k, M, G, T; binary) is an absolute cap
+ * on the tar stream.  What is not given keeps layer_opts_init()'s value.
+ */
+struct driver_expansion {
+	bool		has_ratio;
+	uint64_t	ratio;
+	bool		has_max;
+	uint64_t	max;		/* bytes */
+};
+
+/* Parse s into *x (zeroed first).  EX_USAGE naming the bad term. */
+int	driver_expansion_parse(const char *, struct driver_expansion *,
+	    struct error *);
+/* Set what x gives in o (max_ratio, max_bytes). */
+void	driver_expansion_apply(const struct driver_expansion *,
+	    struct layer_opts *);
+
+/*
  * $ROOT/berth.conf: lines "key=value", '#' comments and blank lines
- * ignored.  Keys: driver (dir, overlay, zfs) and zfs_dataset.
+ * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset and
+ * max_layer_expansion (struct driver_expansion).
  */
 struct driver_conf {
 	bool			has_driver;
 	enum driver_kind	driver;
 	char			zfs_dataset[DRIVER_DATASET_MAX];  /* or "" */
+	bool			has_expansion;
+	struct driver_expansion	expansion;
 };
 
 /*
@@ -119,8 +146,10 @@ enum driver_kind driver_kind(const struct driver *);
 /*
  * Whether the driver builds a chain without its parent (overlay: each
  * chain holds only its layer's diff), so that the chains of one image may
- * be built concurrently, from several threads.  Otherwise driver_create()
- * wants the parent chain committed first.
+ * be built concurrently, from several threads; such a build still commits
+ * only once the parent chain is committed, waiting for its builder (and
+ * failing with EX_NOINPUT if nobody commits it).  Otherwise
+ * driver_create() wants the parent chain committed first.
  */
 bool	driver_independent(const struct driver *);
 
@@ -197,8 +226,9 @@ int	driver_mount(struct driver *, const char *const *, size_t, char *,
  * times, file flags, hardlinks within the tree, symlinks, devices and
  * FIFOs (when privileged), and holes; file data is cloned where the
  * filesystem can (reflinks) and otherwise copied in the kernel.  Never
- * follows a symlink.  Sockets are skipped.  EX_IOERR/EX_OSERR naming the
- * entry on failure; dstname may then hold a partial copy.
+ * follows a symlink.  Sockets are skipped.  Holds a few descriptors
+ * whatever the depth of the tree (struct fswalk).  EX_IOERR/EX_OSERR
+ * naming the entry on failure; dstname may then hold a partial copy.
  */
 int	driver_copy_tree(int, int, const char *, bool, struct error *);
 
@@ -301,10 +331,11 @@ int	driver_pod_list(struct driver *, char ***, size_t *, struct error *);
 
 /*
  * Raise this process's soft limit of open files to 65536, or to its hard
- * limit if that is lower: copying a tree (driver_copy_tree(), the dir
- * driver's roots) and applying a layer hold two descriptors per directory
- * level.  Programs that use the drivers call it once at start; failure is
- * ignored (the limit stays as it was).
+ * limit if that is lower: an overlay build holds a descriptor per lower
+ * layer, and the threads of img-unpack build several chains at once (tree
+ * walks, copies and removals hold a few whatever the depth).  Programs
+ * that use the drivers call it once at start; failure is ignored (the
+ * limit stays as it was).
  */
 void	driver_nofile_raise(void);
 

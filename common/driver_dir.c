@@ -54,8 +54,11 @@ struct copier {
 	uid_t		 euid;
 	gid_t		 egid;
 	int		 dstroot;	/* the new tree's root */
-	char		 path[PATH_MAX]; /* entry being copied, relative */
+	char		*path;		/* entry being copied, relative */
 	size_t		 pathlen;
+	size_t		 pathcap;
+	struct stat	*dirs;		/* dirs[d]: source directory at depth d */
+	size_t		 ndirs;
 	struct hl	*hl;		/* open addressing, nhl slots */
 	size_t		 nhl;
 	size_t		 hlused;
@@ -72,28 +75,31 @@ cpath(const struct copier *c)
 	return (c->pathlen == 0 ? "." : c->path);
 }
 
-static int
-path_push(struct copier *c, const char *name, size_t *saved,
-    struct error *ep)
+/* Paths are as deep as the tree, which may be deeper than PATH_MAX. */
+static void
+path_push(struct copier *c, const char *name)
 {
 	size_t n = strlen(name);
 
-	*saved = c->pathlen;
-	if (c->pathlen + n + 2 > sizeof(c->path))
-		return (error_set(ep, EX_SOFTWARE, ENAMETOOLONG,
-		    "copy '%s/%s': path too long", cpath(c), name));
+	if (c->pathlen + n + 2 > c->pathcap) {
+		c->pathcap = c->pathlen + n + 2 > c->pathcap * 2 ?
+		    c->pathlen + n + 2 : c->pathcap * 2;
+		c->path = xrealloc(c->path, c->pathcap);
+	}
 	if (c->pathlen > 0)
 		c->path[c->pathlen++] = '/';
 	(void)memcpy(c->path + c->pathlen, name, n + 1);
 	c->pathlen += n;
-	return (0);
 }
 
+/* Back to the parent of the entry being copied. */
 static void
-path_pop(struct copier *c, size_t saved)
+path_pop(struct copier *c)
 {
-	c->pathlen = saved;
-	c->path[saved] = '\0';
+	char *slash = strrchr(c->path, '/');
+
+	c->pathlen = slash != NULL ? (size_t)(slash - c->path) : 0;
+	c->path[c->pathlen] = '\0';
 }
 
 static int
@@ -376,8 +382,6 @@ whole:
 
 /* ------------------------------------------------------------ entries */
 
-static int	copy_dir_entries(struct copier *, int, int, struct error *);
-
 static int
 copy_file(struct copier *c, int sdir, int ddir, const char *name,
     const struct stat *st, struct error *ep)
@@ -434,68 +438,73 @@ copy_special(struct copier *c, int sdir, int ddir, const char *name,
 	return (meta_at(c, sdir, ddir, name, st, ep));
 }
 
+/*
+ * Link ddir/name to the first copy of a file linked several times, at
+ * first below the new tree's root: directly if the path fits in a system
+ * call, else walking down to its directory one name at a time.
+ */
 static int
-copy_subdir(struct copier *c, int sdir, int ddir, const char *name,
-    const struct stat *st, struct error *ep)
-{
-	int sfd, dfd = -1, rv = -1;
-
-	if ((sfd = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (cerr(c, EX_IOERR, errno, "open", ep));
-	if (mkdirat(ddir, name, 0700) == -1) {
-		cerr(c, EX_CANTCREAT, errno, "mkdir", ep);
-		goto out;
-	}
-	if ((dfd = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		cerr(c, EX_CANTCREAT, errno, "open", ep);
-		goto out;
-	}
-	/* Contents first: a read-only directory takes no new entries. */
-	if (copy_dir_entries(c, sfd, dfd, ep) == -1 ||
-	    meta_fd(c, sfd, dfd, st, ep) == -1 ||
-	    set_fflags(c, ddir, name, st, ep) == -1)
-		goto out;
-	rv = 0;
-out:
-	(void)close(sfd);
-	if (dfd != -1)
-		(void)close(dfd);
-	return (rv);
-}
-
-static int
-copy_entry(struct copier *c, int sdir, int ddir, const char *name,
+link_first(struct copier *c, const char *first, int ddir, const char *name,
     struct error *ep)
 {
-	struct stat st;
-	const char *first;
-	bool linked;
+	struct error e = ERROR_INIT;
+	struct fswalk *w;
+	const char *p, *slash;
+	char comp[NAME_MAX + 1];
+	int rv = -1;
 
-	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return (cerr(c, EX_IOERR, errno, "stat", ep));
-	if (S_ISDIR(st.st_mode))
-		return (copy_subdir(c, sdir, ddir, name, &st, ep));
-	linked = st.st_nlink > 1;
-	if (linked && (first = hl_get(c, &st)) != NULL) {
+	if (strlen(first) < PATH_MAX) {
 		if (linkat(c->dstroot, first, ddir, name, 0) == -1)
 			return (cerr(c, EX_CANTCREAT, errno, "link", ep));
 		return (0);
 	}
-	switch (st.st_mode & S_IFMT) {
+	if ((w = fswalk_open(c->dstroot, ".", FSWALK_NOLIST, &e)) == NULL)
+		return (cerr(c, EX_CANTCREAT, e.errnum, "link", ep));
+	for (p = first; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
+		if ((size_t)(slash - p) > NAME_MAX) {
+			cerr(c, EX_CANTCREAT, ENAMETOOLONG, "link", ep);
+			goto out;
+		}
+		(void)memcpy(comp, p, (size_t)(slash - p));
+		comp[slash - p] = '\0';
+		if (fswalk_down(w, comp, &e) == -1) {
+			cerr(c, EX_CANTCREAT, e.errnum, "link", ep);
+			goto out;
+		}
+	}
+	if (linkat(fswalk_fd(w), p, ddir, name, 0) == -1)
+		cerr(c, EX_CANTCREAT, errno, "link", ep);
+	else
+		rv = 0;
+out:
+	fswalk_close(w);
+	return (rv);
+}
+
+/* A non-directory sdir/name (stat st) into ddir. */
+static int
+copy_entry(struct copier *c, int sdir, int ddir, const char *name,
+    const struct stat *st, struct error *ep)
+{
+	const char *first;
+	bool linked;
+
+	linked = st->st_nlink > 1;
+	if (linked && (first = hl_get(c, st)) != NULL)
+		return (link_first(c, first, ddir, name, ep));
+	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
-		if (copy_file(c, sdir, ddir, name, &st, ep) == -1)
+		if (copy_file(c, sdir, ddir, name, st, ep) == -1)
 			return (-1);
 		break;
 	case S_IFLNK:
-		if (copy_symlink(c, sdir, ddir, name, &st, ep) == -1)
+		if (copy_symlink(c, sdir, ddir, name, st, ep) == -1)
 			return (-1);
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
-		if (copy_special(c, sdir, ddir, name, &st, ep) == -1)
+		if (copy_special(c, sdir, ddir, name, st, ep) == -1)
 			return (-1);
 		break;
 	default:
@@ -503,48 +512,93 @@ copy_entry(struct copier *c, int sdir, int ddir, const char *name,
 		c->skipped++;
 		return (0);
 	}
-	if (set_fflags(c, ddir, name, &st, ep) == -1)
+	if (set_fflags(c, ddir, name, st, ep) == -1)
 		return (-1);
 	if (linked)
-		hl_put(c, &st);
+		hl_put(c, st);
 	return (0);
 }
 
+/*
+ * Go down into the source directory name (stat st) and into its new copy.
+ * Its owner, mode and times come on the way back up (copy_leave()): a
+ * read-only directory takes no new entries.
+ */
 static int
-copy_dir_entries(struct copier *c, int sfd, int dfd, struct error *ep)
+copy_enter(struct copier *c, struct fswalk *sw, struct fswalk *dw,
+    const char *name, const struct stat *st, struct error *ep)
 {
-	DIR *dir;
-	struct dirent *de;
-	size_t saved;
-	int fd, rv = 0;
+	struct error e = ERROR_INIT;
+	size_t d = fswalk_depth(sw) + 1;
 
-	if ((fd = dup(sfd)) == -1)
-		return (cerr(c, EX_OSERR, errno, "dup", ep));
-	if ((dir = fdopendir(fd)) == NULL) {
-		(void)close(fd);
-		return (cerr(c, EX_OSERR, errno, "opendir", ep));
+	if (mkdirat(fswalk_fd(dw), name, 0700) == -1)
+		return (cerr(c, EX_CANTCREAT, errno, "mkdir", ep));
+	if (fswalk_down(sw, name, &e) == -1)
+		return (cerr(c, EX_IOERR, e.errnum, "open", ep));
+	if (fswalk_down(dw, name, &e) == -1)
+		return (cerr(c, EX_CANTCREAT, e.errnum, "open", ep));
+	if (d >= c->ndirs) {
+		c->ndirs = d < 64 ? 64 : d * 2;
+		c->dirs = xreallocarray(c->dirs, c->ndirs, sizeof(*c->dirs));
 	}
-	/* A dup shares the offset: start from the beginning. */
-	rewinddir(dir);
-	errno = 0;
-	while ((de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+	c->dirs[d] = *st;
+	return (0);
+}
+
+/* Finish the directory both walks are in, and go back up. */
+static int
+copy_leave(struct copier *c, struct fswalk *sw, struct fswalk *dw,
+    struct error *ep)
+{
+	struct error e = ERROR_INIT;
+	const struct stat *st = &c->dirs[fswalk_depth(sw)];
+	const char *name;
+
+	if (meta_fd(c, fswalk_fd(sw), fswalk_fd(dw), st, ep) == -1)
+		return (-1);
+	if (fswalk_up(sw, NULL, &e) == -1 || fswalk_up(dw, &name, &e) == -1) {
+		*ep = e;
+		return (error_wrap(ep, "copy"));
+	}
+	if (set_fflags(c, fswalk_fd(dw), name, st, ep) == -1)
+		return (-1);
+	path_pop(c);
+	return (0);
+}
+
+/*
+ * Copy what is below the source top into the destination top, depth
+ * first, with a few descriptors whatever the depth (see struct fswalk).
+ */
+static int
+copy_walk(struct copier *c, struct fswalk *sw, struct fswalk *dw,
+    struct error *ep)
+{
+	struct stat st;
+	const char *name;
+
+	for (;;) {
+		if (fswalk_next(sw, &name) == 0) {
+			if (fswalk_depth(sw) == 0)
+				return (0);
+			if (copy_leave(c, sw, dw, ep) == -1)
+				return (-1);
 			continue;
-		if (path_push(c, de->d_name, &saved, ep) == -1) {
-			rv = -1;
-			break;
 		}
-		rv = copy_entry(c, sfd, dfd, de->d_name, ep);
-		path_pop(c, saved);
-		if (rv == -1)
-			break;
-		errno = 0;
+		path_push(c, name);
+		if (fstatat(fswalk_fd(sw), name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1)
+			return (cerr(c, EX_IOERR, errno, "stat", ep));
+		if (S_ISDIR(st.st_mode)) {
+			if (copy_enter(c, sw, dw, name, &st, ep) == -1)
+				return (-1);
+			continue;
+		}
+		if (copy_entry(c, fswalk_fd(sw), fswalk_fd(dw), name, &st,
+		    ep) == -1)
+			return (-1);
+		path_pop(c);
 	}
-	if (rv == 0 && errno != 0)
-		rv = cerr(c, EX_IOERR, errno, "readdir", ep);
-	(void)closedir(dir);
-	return (rv);
 }
 
 int
@@ -553,6 +607,7 @@ driver_copy_tree(int srcfd, int dstdirfd, const char *dstname,
 {
 	struct copier c;
 	struct stat st;
+	struct fswalk *sw = NULL, *dw = NULL;
 	size_t i;
 	int dfd = -1, rv = -1;
 
@@ -576,7 +631,12 @@ driver_copy_tree(int srcfd, int dstdirfd, const char *dstname,
 	c.buf = xmalloc(COPY_BUF);
 	c.xlist = xmalloc(COPY_XLIST_MAX);
 	c.xval = xmalloc(COPY_XVAL_MAX);
-	if (copy_dir_entries(&c, srcfd, dfd, ep) == -1 ||
+	if ((sw = fswalk_open(srcfd, ".", 0, ep)) == NULL ||
+	    (dw = fswalk_open(dfd, ".", FSWALK_NOLIST, ep)) == NULL) {
+		error_wrap(ep, "copy");
+		goto out;
+	}
+	if (copy_walk(&c, sw, dw, ep) == -1 ||
 	    meta_fd(&c, srcfd, dfd, &st, ep) == -1 ||
 	    set_fflags(&c, dstdirfd, dstname, &st, ep) == -1)
 		goto out;
@@ -588,9 +648,13 @@ driver_copy_tree(int srcfd, int dstdirfd, const char *dstname,
 		    (unsigned long long)c.xskipped);
 	rv = 0;
 out:
+	fswalk_close(sw);
+	fswalk_close(dw);
 	for (i = 0; i < c.nhl; i++)
 		free(c.hl[i].path);
 	free(c.hl);
+	free(c.path);
+	free(c.dirs);
 	free(c.buf);
 	free(c.xlist);
 	free(c.xval);

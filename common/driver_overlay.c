@@ -7,6 +7,9 @@
  * the parent chains.  Nothing is copied, so a layer costs what applying
  * it costs, and the chains of an image can be built side by side.
  *
+ * A chain is committed only once its parent is (a build waits for it), so
+ * that a layer that fails never leaves the chains above it without it.
+ *
  * Except for one thing a diff cannot hold by itself: a hardlink to a file
  * of a lower layer.  containerd applies layers through a mounted overlay,
  * where link(2) copies the lower file up; here layer_apply() does the same
@@ -200,6 +203,19 @@ out:
 	return (rv);
 }
 
+/* Wait for the parent chain of l to be committed (see wait_committed()). */
+static int
+parent_committed(struct driver *d, const struct driver_layer *l,
+    struct error *ep)
+{
+	const char *phex;
+
+	if (driver_hex(l->parent, &phex, ep) == -1 ||
+	    wait_committed(d, phex, ep) == -1)
+		return (error_wrap(ep, "parent chain %s", l->parent));
+	return (0);
+}
+
 static int
 overlay_build(struct driver *d, const char *hex, const struct driver_layer *l,
     const struct driver_build *b, struct layer_stats *stp, struct error *ep)
@@ -237,6 +253,14 @@ overlay_build(struct driver *d, const char *hex, const struct driver_layer *l,
 			error_wrap(ep, "layer %s", l->digest);
 			goto fail;
 		}
+	}
+	/*
+	 * Applied side by side, committed in order: a chain whose parent
+	 * failed must not be left without it.
+	 */
+	if (l->parent != NULL && parent_committed(d, l, ep) == -1) {
+		error_wrap(ep, "layer %s", l->digest);
+		goto fail;
 	}
 	if (driver_meta_write(tmpfd, l, &st, ep) == -1 ||
 	    driver_commit(d, tmp, hex, ep) == -1)

@@ -3,7 +3,8 @@
  * File helpers shared by every program: bounded whole-file reads, atomic
  * replacement (temporary name in the same directory, fsync, rename, fsync
  * of the directory), mkdir -p, flock(2) lock files that may be unlinked by
- * their holder, and a recursive remove that never follows a symlink.
+ * their holder, and tree walks (a recursive remove among them) that never
+ * follow a symlink and hold a few descriptors whatever the depth.
  * Everything is relative to a directory fd and opened with O_CLOEXEC.
  */
 #include <sys/types.h>
@@ -372,56 +373,374 @@ lock_unlink(int atfd, const char *path, int fd)
 	return (rv);
 }
 
-/* Remove every entry of the open directory dfd (named path in messages). */
-static int
-empty_dir(int dfd, const char *path, struct error *ep)
-{
-	struct dirent *de;
-	DIR *d;
-	bool again;
-	int rv = -1;
+/* ------------------------------------------------------------ tree walks */
 
-	if ((d = fdopendir(dfd)) == NULL) {
-		error_set(ep, EX_OSERR, errno, "opendir '%s'", path);
-		(void)close(dfd);
-		return (-1);
+/* One directory on the way down from the top of a walk. */
+struct fswalk_level {
+	dev_t	  dev;
+	ino_t	  ino;
+	char	 *name;		/* as entered from above; NULL at the top */
+	char	**names;	/* its entries, read when it was entered */
+	size_t	  nnames;
+	size_t	  next;		/* names[next] is the next to hand out */
+	size_t	  pathlen;	/* of w->path at this level */
+};
+
+struct fswalk {
+	int			 fd;	/* the directory the walk is in */
+	int			 flags;
+	struct fswalk_level	*lv;	/* lv[0] the top, lv[depth] here */
+	size_t			 depth;
+	size_t			 cap;
+	char			*top;	/* as given, for messages */
+	char			*path;	/* below the top, "" at the top */
+	size_t			 pathcap;
+	char			*left;	/* the name fswalk_up() handed out */
+};
+
+static void
+names_free(char **names, size_t n)
+{
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+}
+
+/* "top/path" for messages, or top alone at the top. */
+static const char *
+walk_where(const struct fswalk *w, char *buf, size_t len)
+{
+	if (w->path[0] == '\0')
+		return (w->top);
+	(void)snprintf(buf, len, "%s/%s", w->top, w->path);
+	return (buf);
+}
+
+static int
+walk_err(const struct fswalk *w, int ex, int errnum, const char *op,
+    const char *name, struct error *ep)
+{
+	char buf[512];
+
+	if (name == NULL)
+		return (error_set(ep, ex, errnum, "%s '%s'", op,
+		    walk_where(w, buf, sizeof(buf))));
+	return (error_set(ep, ex, errnum, "%s '%s' in '%s'", op, name,
+	    walk_where(w, buf, sizeof(buf))));
+}
+
+/*
+ * Read the names in the current directory (not "." or "..") into its
+ * level, through a descriptor of its own: the walk's stays where it is.
+ */
+static int
+walk_list(struct fswalk *w, struct error *ep)
+{
+	struct fswalk_level *l = &w->lv[w->depth];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int fd, saved;
+
+	names_free(l->names, l->nnames);
+	l->names = NULL;
+	l->nnames = l->next = 0;
+	if ((w->flags & FSWALK_NOLIST) != 0)
+		return (0);
+	if ((fd = openat(w->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return (walk_err(w, perm_or(errno, EX_IOERR), errno,
+		    "open directory", NULL, ep));
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		(void)close(fd);
+		return (walk_err(w, EX_OSERR, saved, "opendir", NULL, ep));
 	}
-	/*
-	 * Removing entries while reading may make readdir skip some on a few
-	 * filesystems: read again until a pass finds nothing.
-	 */
-	do {
-		again = false;
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (l->nnames == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			l->names = xreallocarray(l->names, cap,
+			    sizeof(*l->names));
+		}
+		l->names[l->nnames++] = xstrdup(de->d_name);
 		errno = 0;
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			if (rm_rf_at(dirfd(d), de->d_name, ep) == -1) {
-				error_wrap(ep, "'%s'", path);
-				goto out;
-			}
-			again = true;
-			errno = 0;
-		}
-		if (errno != 0) {
-			error_set(ep, EX_IOERR, errno, "readdir '%s'", path);
-			goto out;
-		}
-		rewinddir(d);
-	} while (again);
-	rv = 0;
-out:
+	}
+	saved = errno;
 	(void)closedir(d);
-	return (rv);
+	if (saved != 0)
+		return (walk_err(w, EX_IOERR, saved, "readdir", NULL, ep));
+	return (0);
+}
+
+/* Make fd (entered as name; NULL for the top) the current directory. */
+static int
+walk_enter(struct fswalk *w, int fd, const char *name, struct error *ep)
+{
+	struct fswalk_level *l;
+	struct stat st;
+	size_t n, len, need;
+	int saved;
+
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		(void)close(fd);
+		return (walk_err(w, EX_IOERR, saved, "stat", name, ep));
+	}
+	/* Unprivileged, a read-only directory must be opened up first. */
+	if ((w->flags & FSWALK_OPEN_UP) != 0 &&
+	    (st.st_mode & S_IRWXU) != S_IRWXU)
+		(void)fchmod(fd, (st.st_mode & 07777) | S_IRWXU);
+	n = name == NULL ? 0 : w->depth + 1;
+	if (n >= w->cap) {
+		w->cap = w->cap == 0 ? 16 : w->cap * 2;
+		w->lv = xreallocarray(w->lv, w->cap, sizeof(*w->lv));
+	}
+	if (name != NULL) {
+		len = strlen(w->path);
+		need = len + 1 + strlen(name) + 1;
+		if (need > w->pathcap) {
+			w->pathcap = need > w->pathcap * 2 ? need :
+			    w->pathcap * 2;
+			w->path = xrealloc(w->path, w->pathcap);
+		}
+		(void)snprintf(w->path + len, w->pathcap - len, "%s%s",
+		    len > 0 ? "/" : "", name);
+		(void)close(w->fd);
+	}
+	l = &w->lv[n];
+	(void)memset(l, 0, sizeof(*l));
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	l->name = name != NULL ? xstrdup(name) : NULL;
+	l->pathlen = strlen(w->path);
+	w->depth = n;
+	w->fd = fd;
+	return (walk_list(w, ep));
+}
+
+struct fswalk *
+fswalk_open(int atfd, const char *path, int flags, struct error *ep)
+{
+	struct fswalk *w;
+	int fd;
+
+	if ((fd = openat(atfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		error_set(ep, errno == ENOENT ? EX_NOINPUT :
+		    perm_or(errno, EX_IOERR), errno, "open directory '%s'",
+		    path);
+		return (NULL);
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->fd = -1;
+	w->flags = flags;
+	w->top = xstrdup(path);
+	w->pathcap = 64;
+	w->path = xmalloc(w->pathcap);
+	w->path[0] = '\0';
+	if (walk_enter(w, fd, NULL, ep) == -1) {
+		fswalk_close(w);
+		return (NULL);
+	}
+	return (w);
 }
 
 int
-rm_rf_at(int atfd, const char *path, struct error *ep)
+fswalk_next(struct fswalk *w, const char **namep)
+{
+	struct fswalk_level *l = &w->lv[w->depth];
+
+	if (l->next == l->nnames)
+		return (0);
+	*namep = l->names[l->next++];
+	return (1);
+}
+
+int
+fswalk_rescan(struct fswalk *w, struct error *ep)
+{
+	if (walk_list(w, ep) == -1)
+		return (-1);
+	return (w->lv[w->depth].nnames > (size_t)INT_MAX ? INT_MAX :
+	    (int)w->lv[w->depth].nnames);
+}
+
+int
+fswalk_down(struct fswalk *w, const char *name, struct error *ep)
+{
+	int fd;
+
+	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || name[0] == '\0')
+		return (walk_err(w, EX_SOFTWARE, EINVAL, "enter", name, ep));
+	/* O_NOFOLLOW: a symlink swapped in for the directory is not entered. */
+	if ((fd = openat(w->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return (walk_err(w, errno == ENOENT ? EX_NOINPUT :
+		    perm_or(errno, EX_IOERR), errno, "open directory", name,
+		    ep));
+	return (walk_enter(w, fd, name, ep));
+}
+
+int
+fswalk_up(struct fswalk *w, const char **namep, struct error *ep)
+{
+	struct fswalk_level *l, *p;
+	struct stat st;
+	int fd, saved;
+
+	if (w->depth == 0)
+		return (walk_err(w, EX_SOFTWARE, 0, "go above the top of",
+		    NULL, ep));
+	l = &w->lv[w->depth];
+	p = &w->lv[w->depth - 1];
+	/*
+	 * ".." is where the directory is now: if it moved, that may be
+	 * outside the tree, so it must be the parent it was entered from.
+	 */
+	if ((fd = openat(w->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return (walk_err(w, perm_or(errno, EX_IOERR), errno,
+		    "open the parent of", NULL, ep));
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		(void)close(fd);
+		return (walk_err(w, EX_IOERR, saved, "stat the parent of",
+		    NULL, ep));
+	}
+	if (st.st_dev != p->dev || st.st_ino != p->ino) {
+		(void)close(fd);
+		return (walk_err(w, EX_TEMPFAIL, 0, "moved during the walk:",
+		    NULL, ep));
+	}
+	(void)close(w->fd);
+	w->fd = fd;
+	free(w->left);
+	w->left = l->name;
+	names_free(l->names, l->nnames);
+	w->depth--;
+	w->path[p->pathlen] = '\0';
+	if (namep != NULL)
+		*namep = w->left;
+	return (0);
+}
+
+int
+fswalk_fd(const struct fswalk *w)
+{
+	return (w->fd);
+}
+
+size_t
+fswalk_depth(const struct fswalk *w)
+{
+	return (w->depth);
+}
+
+const char *
+fswalk_path(const struct fswalk *w)
+{
+	return (w->path);
+}
+
+void
+fswalk_close(struct fswalk *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; w->lv != NULL && i <= w->depth; i++) {
+		free(w->lv[i].name);
+		names_free(w->lv[i].names, w->lv[i].nnames);
+	}
+	if (w->fd != -1)
+		(void)close(w->fd);
+	free(w->lv);
+	free(w->top);
+	free(w->path);
+	free(w->left);
+	free(w);
+}
+
+/*
+ * One entry of a directory being emptied: a directory is entered (its
+ * contents go first), anything else removed.
+ */
+static int
+rm_entry(struct fswalk *w, const char *name, struct error *ep)
 {
 	struct stat st;
+	int fd = fswalk_fd(w);
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		return (walk_err(w, perm_or(errno, EX_IOERR), errno, "stat",
+		    name, ep));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (fswalk_down(w, name, ep) == 0)
+			return (0);
+		if (ep->errnum == ENOENT) {
+			error_clear(ep);
+			return (0);
+		}
+		/* Replaced by something else meanwhile: removed as that. */
+		if (ep->errnum != ENOTDIR && ep->errnum != ELOOP)
+			return (-1);
+		error_clear(ep);
+	}
+	if (unlinkat(fd, name, 0) == -1 && errno != ENOENT)
+		return (walk_err(w, perm_or(errno, EX_IOERR), errno, "remove",
+		    name, ep));
+	return (0);
+}
+
+/*
+ * Empty the tree of w, deepest first, holding one descriptor (the walk's)
+ * whatever its depth.  A directory is read again once emptied, for what
+ * appeared meanwhile, and removed from its parent on the way back up.
+ */
+static int
+rm_walk(struct fswalk *w, struct error *ep)
+{
+	const char *name;
+	int r;
+
+	for (;;) {
+		if (fswalk_next(w, &name) == 1) {
+			if (rm_entry(w, name, ep) == -1)
+				return (-1);
+			continue;
+		}
+		if ((r = fswalk_rescan(w, ep)) == -1)
+			return (-1);
+		if (r > 0)
+			continue;
+		if (fswalk_depth(w) == 0)
+			return (0);
+		if (fswalk_up(w, &name, ep) == -1)
+			return (-1);
+		/* Not empty: something arrived, which the next read finds. */
+		if (unlinkat(fswalk_fd(w), name, AT_REMOVEDIR) == -1 &&
+		    errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+			return (walk_err(w, perm_or(errno, EX_IOERR), errno,
+			    "remove directory", name, ep));
+	}
+}
+
+static int
+rm_tree(int atfd, const char *path, int flags, struct error *ep)
+{
+	struct fswalk *w;
+	struct stat st;
 	const char *base;
-	int dfd;
+	int rv;
 
 	base = strrchr(path, '/');
 	base = base == NULL ? path : base + 1;
@@ -440,16 +759,31 @@ rm_rf_at(int atfd, const char *path, struct error *ep)
 			    "remove '%s'", path));
 		return (0);
 	}
-	/* O_NOFOLLOW: if it became a symlink since the stat, fail. */
-	dfd = openat(atfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (dfd == -1)
-		return (error_set(ep, perm_or(errno, EX_IOERR), errno,
-		    "open directory '%s'", path));
-	if (empty_dir(dfd, path, ep) == -1)
+	/* If it became a symlink since the stat, fswalk_open() fails. */
+	if ((w = fswalk_open(atfd, path, flags, ep)) == NULL) {
+		if (ep->errnum != ENOENT)
+			return (-1);
+		error_clear(ep);
+		return (0);
+	}
+	rv = rm_walk(w, ep);
+	fswalk_close(w);
+	if (rv == -1)
 		return (-1);
 	if (unlinkat(atfd, path, AT_REMOVEDIR) == -1 && errno != ENOENT)
 		return (error_set(ep, perm_or(errno, EX_IOERR), errno,
 		    "remove directory '%s'", path));
 	return (0);
+}
+
+int
+rm_rf_at(int atfd, const char *path, struct error *ep)
+{
+	return (rm_tree(atfd, path, 0, ep));
+}
+
+int
+rm_rf_open_at(int atfd, const char *path, struct error *ep)
+{
+	return (rm_tree(atfd, path, FSWALK_OPEN_UP, ep));
 }

@@ -128,7 +128,7 @@ image_load(struct store *st, struct image *img, struct error *ep)
 		goto out;
 	}
 	if (config_parse_diffids(img->config, img->configlen, &img->diffids,
-	    &img->ndiffids, NULL, ep) == -1) {
+	    &img->ndiffids, &img->platform, ep) == -1) {
 		error_wrap(ep, "config '%s'", img->m.config.digest);
 		goto out;
 	}

@@ -30,6 +30,7 @@ struct image {
 	size_t		 configlen;
 	char		**diffids;		/* m.nlayers of them */
 	size_t		 ndiffids;
+	struct platform	 platform;		/* the config's */
 	char		(*chains)[DIGEST_MAX];	/* chains[i]: layers 0..i */
 };
 
@@ -49,8 +50,8 @@ int	image_resolve(struct store *, const char *, struct image *,
  * Load the image img->digest names (img->name and img->media_type as
  * image_resolve() leaves them, or set by the caller after zeroing *img):
  * the manifest (through an index, for this host: img->digest becomes the
- * manifest's), the config blob, its diff_ids and the chain id of every
- * layer.  EX_NOINPUT for a missing blob or no manifest for this host,
+ * manifest's), the config blob, its diff_ids and platform, and the chain id
+ * of every layer.  EX_NOINPUT for a missing blob or no manifest for this host,
  * EX_DATAERR for malformed data, as many diff_ids as layers, or none.
  * Release with image_close() whether it fails or not.
  */

@@ -29,6 +29,7 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,13 +52,17 @@
 #include "common/decomp.h"
 #include "common/digest.h"
 #include "common/error.h"
+#include "common/fsutil.h"
 #include "common/layer.h"
 #include "common/log.h"
 #include "common/platform.h"
 #include "common/platform_driver.h"
+#include "common/progress.h"
 #include "common/xalloc.h"
 
 #define	BUFSZ		(1U << 20)
+/* Free space is looked at every so many bytes of the tar stream. */
+#define	SPACE_EVERY	(16ULL << 20)
 #define	LAYER_PATHMEM_MAX	(256 << 20)
 #define	WH_PREFIX	".wh."
 #define	WH_META		".wh..wh."
@@ -151,6 +156,17 @@ struct lapply {
 	bool			 in_header;
 	uint64_t		 hdr_bytes;
 	struct error		 serr;		/* raised inside the callback */
+	uint64_t		 blob_size;	/* 0: not a file, unknown */
+	uint64_t		 entry_limit;	/* what one entry may declare */
+	uint64_t		 next_space;	/* look at free space here */
+	uint64_t		 tar_bytes;	/* handed to libarchive */
+	bool			 tar_eof;	/* all of them */
+
+	/* Where the entry being read lies in the tar stream. */
+	uint64_t		 data_start;	/* its data (after headers) */
+	int64_t			 data_size;	/* -1: not known */
+	uint64_t		 entry_end;	/* after its data and padding */
+	int			 ended_early;	/* see ends_at_entry() */
 
 	/* The writer. */
 	int			 rootfd;
@@ -343,6 +359,78 @@ read_blob(struct lapply *la, struct error *ep)
 	return (0);
 }
 
+/* What the tar stream of a blob of compressed bytes may reach. */
+static uint64_t
+size_limit(const struct layer_opts *o, uint64_t compressed)
+{
+	uint64_t lim;
+
+	if (o->max_ratio == 0)
+		return (o->max_bytes);
+	lim = compressed > UINT64_MAX / o->max_ratio ? UINT64_MAX :
+	    compressed * o->max_ratio;
+	if (lim < o->ratio_floor)
+		lim = o->ratio_floor;
+	return (lim < o->max_bytes ? lim : o->max_bytes);
+}
+
+/*
+ * Stop before the layer fills the root's filesystem: what remains free
+ * must stay above min_free (or 1 % of it, at most LAYER_MIN_FREE_MAX).
+ * A filesystem that cannot say is not checked.
+ */
+static int
+check_space(struct lapply *la, struct error *ep)
+{
+	struct statvfs vfs;
+	uint64_t avail, keep;
+	char a[32], k[32];
+
+	if (fstatvfs(la->rootfd, &vfs) == -1 || vfs.f_frsize == 0)
+		return (0);
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	keep = la->o.min_free;
+	if (keep == 0) {
+		keep = (uint64_t)vfs.f_blocks / 100 * vfs.f_frsize;
+		if (keep > LAYER_MIN_FREE_MAX)
+			keep = LAYER_MIN_FREE_MAX;
+	}
+	if (avail >= keep)
+		return (0);
+	progress_fmt_bytes((int64_t)(avail > INT64_MAX ? INT64_MAX : avail),
+	    a, sizeof(a));
+	progress_fmt_bytes((int64_t)(keep > INT64_MAX ? INT64_MAX : keep), k,
+	    sizeof(k));
+	return (error_set(ep, EX_IOERR, ENOSPC, "layer stopped after %" PRIu64
+	    " bytes: its filesystem has %s free, less than the %s kept free",
+	    la->st->uncompressed, a, k));
+}
+
+/* The tar stream so far against the limits, and the free space. */
+static int
+check_size(struct lapply *la, struct error *ep)
+{
+	uint64_t c, lim, u = la->st->uncompressed;
+	char a[32], b[32];
+
+	if (u > la->o.max_bytes)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "layer larger than %" PRIu64 " bytes uncompressed "
+		    "(decompression bomb?)", la->o.max_bytes));
+	c = la->blob_size != 0 ? la->blob_size : la->st->compressed;
+	if (u > (lim = size_limit(&la->o, c))) {
+		progress_fmt_bytes((int64_t)lim, a, sizeof(a));
+		progress_fmt_bytes((int64_t)c, b, sizeof(b));
+		return (error_set(ep, EX_DATAERR, 0, "layer expands beyond "
+		    "%s, %" PRIu64 " times its %s compressed (decompression "
+		    "bomb?)", a, la->o.max_ratio, b));
+	}
+	if (u < la->next_space)
+		return (0);
+	la->next_space = u + SPACE_EVERY;
+	return (check_space(la, ep));
+}
+
 /*
  * Fill dst (BUFSZ bytes) with the next piece of the tar stream, at most
  * what one read(2) brings, so that a slow pipe is never waited on with data
@@ -399,10 +487,8 @@ produce(struct lapply *la, unsigned char *dst, size_t *np, struct error *ep)
 			return (decomp_finish(la->dc, ep));
 	}
 	la->st->uncompressed += produced;
-	if (la->st->uncompressed > la->o.max_bytes)
-		return (error_set(ep, EX_DATAERR, 0,
-		    "layer larger than %" PRIu64 " bytes uncompressed "
-		    "(decompression bomb?)", la->o.max_bytes));
+	if (check_size(la, ep) == -1)
+		return (-1);
 	*np = produced;
 	return (0);
 }
@@ -545,8 +631,11 @@ feed_take(struct lapply *la, const void **bufp, struct error *ep)
 		n = 0;
 	(void)pthread_mutex_unlock(&f->mu);
 	/* The diffID is taken here, which evens out the two threads' work. */
-	if (n > 0)
+	if (n > 0) {
 		hasher_update(la->hd, *bufp, (size_t)n);
+		la->tar_bytes += (uint64_t)n;
+	} else if (n == 0)
+		la->tar_eof = true;
 	return (n);
 }
 
@@ -589,6 +678,29 @@ archive_err(struct lapply *la, const char *what, struct error *ep)
 	msg = archive_error_string(la->ar);
 	return (error_set(ep, EX_DATAERR, 0, "%s: %s", what,
 	    msg != NULL ? msg : "tar format error"));
+}
+
+/*
+ * How a tar stream may end early: right after the data of its last entry,
+ * without the padding to a whole block (ENDED_UNPADDED), or after that
+ * padding (ENDED_NO_MARKER), but without the two zero blocks that mark the
+ * end of the archive.  umoci 0.4.7 writes such layers, and containerd and
+ * podman take them; so do we, when both digests vouch for the bytes.
+ */
+enum { ENDED_NOT, ENDED_UNPADDED, ENDED_NO_MARKER };
+
+/*
+ * Whether libarchive failed on the current entry only because the stream
+ * ended where its data does: every byte of the stream was handed over and
+ * consumed, and it ends at the entry's data end.  A sparse entry, whose
+ * stored size is not its size, never qualifies.
+ */
+static bool
+ends_at_entry(const struct lapply *la)
+{
+	return (la->tar_eof && la->data_size >= 0 &&
+	    la->tar_bytes == la->data_start + (uint64_t)la->data_size &&
+	    (uint64_t)archive_filter_bytes(la->ar, 0) == la->tar_bytes);
 }
 
 /* ---- paths ---- */
@@ -791,95 +903,84 @@ parent_fd(struct lapply *la, const char *parent, bool create,
 
 /* ---- removal ---- */
 
-/* The names in directory fd (not "." or ".."); the caller frees them. */
-static int
-list_dir(int fd, const char *path, char ***namesp, size_t *np,
-    struct error *ep)
-{
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	DIR *d;
-	int dfd;
-
-	*namesp = NULL;
-	*np = 0;
-	if ((dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return (syserr(ep, errno, "open", path));
-	if ((d = fdopendir(dfd)) == NULL) {
-		(void)close(dfd);
-		return (syserr(ep, errno, "opendir", path));
-	}
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		names[n++] = xstrdup(de->d_name);
-		errno = 0;
-	}
-	if (errno != 0) {
-		int saved = errno;
-
-		(void)closedir(d);
-		while (n > 0)
-			free(names[--n]);
-		free(names);
-		return (syserr(ep, saved, "readdir", path));
-	}
-	(void)closedir(d);
-	*namesp = names;
-	*np = n;
-	return (0);
-}
-
-static void
-free_names(char **names, size_t n)
-{
-	while (n > 0)
-		free(names[--n]);
-	free(names);
-}
-
-/* Remove dfd/name and everything below it, never following a symlink. */
+/*
+ * Remove dfd/name (path below the root) and everything below it, never
+ * following a symlink, with a few descriptors whatever its depth.
+ */
 static int
 rm_tree(struct lapply *la, int dfd, const char *name, const char *path,
     struct error *ep)
 {
-	struct stat st;
-	char **names;
-	size_t i, n;
-	int fd, rv = 0;
+	int r;
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return (errno == ENOENT ? 0 : syserr(ep, errno, "stat", path));
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT)
-			return (syserr(ep, errno, "remove", path));
-		return (0);
-	}
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (syserr(ep, errno, "open", path));
 	/* Unprivileged, a read-only directory must be opened up first. */
-	if (!la->o.privileged && (st.st_mode & S_IRWXU) != S_IRWXU)
-		(void)fchmod(fd, st.st_mode | S_IRWXU);
-	if (list_dir(fd, path, &names, &n, ep) == -1) {
-		(void)close(fd);
-		return (-1);
+	if (la->o.privileged)
+		r = rm_rf_at(dfd, name, ep);
+	else
+		r = rm_rf_open_at(dfd, name, ep);
+	if (r == -1)
+		return (error_wrap(ep, "'%s'", path[0] != '\0' ? path : "."));
+	return (0);
+}
+
+/* "a/b/c" from a path and the names below it, any of them "". */
+static char *
+path_join3(const char *a, const char *b, const char *c)
+{
+	return (xasprintf("%s%s%s%s%s", a, a[0] != '\0' && b[0] != '\0' ?
+	    "/" : "", b, (a[0] != '\0' || b[0] != '\0') ? "/" : "", c));
+}
+
+/*
+ * Remove the lower content of the directory dfd/name (path below the
+ * root), as a whiteout does: a name this layer did not write goes whole,
+ * a directory it wrote is searched.  The search holds a few descriptors
+ * whatever the depth (struct fswalk).  Returns the number of names looked
+ * at in dfd/name itself, or -1.
+ */
+static int
+rm_lower_walk(struct lapply *la, int dfd, const char *name, const char *path,
+    struct error *ep)
+{
+	struct fswalk *w;
+	struct stat st;
+	const char *n;
+	char *sub;
+	int top = 0, r, rv = -1;
+
+	if ((w = fswalk_open(dfd, name, 0, ep)) == NULL)
+		return (error_wrap(ep, "'%s'", path[0] != '\0' ? path : "."));
+	for (;;) {
+		if (fswalk_next(w, &n) == 0) {
+			if (fswalk_depth(w) == 0)
+				break;
+			if (fswalk_up(w, NULL, ep) == -1)
+				goto out;
+			continue;
+		}
+		if (fswalk_depth(w) == 0 && top < INT_MAX)
+			top++;
+		sub = path_join3(path, fswalk_path(w), n);
+		if (kset_get(&la->kept, sub) == NULL)
+			r = rm_tree(la, fswalk_fd(w), n, sub, ep);
+		else if (fstatat(fswalk_fd(w), n, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1)
+			r = errno == ENOENT ? 0 : syserr(ep, errno, "stat",
+			    sub);
+		else if (!S_ISDIR(st.st_mode))
+			r = 0;
+		else if ((r = fswalk_down(w, n, ep)) == -1 &&
+		    ep->errnum == ENOENT) {
+			error_clear(ep);
+			r = 0;
+		}
+		free(sub);
+		if (r == -1)
+			goto out;
 	}
-	for (i = 0; i < n && rv == 0; i++)
-		rv = rm_tree(la, fd, names[i], path, ep);
-	free_names(names, n);
-	(void)close(fd);
-	if (rv == 0 && unlinkat(dfd, name, AT_REMOVEDIR) == -1 &&
-	    errno != ENOENT)
-		rv = syserr(ep, errno, "remove", path);
+	rv = top;
+out:
+	fswalk_close(w);
 	return (rv);
 }
 
@@ -893,10 +994,6 @@ rm_lower(struct lapply *la, int dfd, const char *name, const char *path,
     struct error *ep)
 {
 	struct stat st;
-	char **names;
-	char *sub;
-	size_t i, n;
-	int fd, rv = 0;
 
 	if (kset_get(&la->kept, path) == NULL)
 		return (rm_tree(la, dfd, name, path, ep));
@@ -904,21 +1001,7 @@ rm_lower(struct lapply *la, int dfd, const char *name, const char *path,
 		return (errno == ENOENT ? 0 : syserr(ep, errno, "stat", path));
 	if (!S_ISDIR(st.st_mode))
 		return (0);
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return (syserr(ep, errno, "open", path));
-	if (list_dir(fd, path, &names, &n, ep) == -1) {
-		(void)close(fd);
-		return (-1);
-	}
-	for (i = 0; i < n && rv == 0; i++) {
-		sub = xasprintf("%s/%s", path, names[i]);
-		rv = rm_lower(la, fd, names[i], sub, ep);
-		free(sub);
-	}
-	free_names(names, n);
-	(void)close(fd);
-	return (rv);
+	return (rm_lower_walk(la, dfd, name, path, ep) == -1 ? -1 : 0);
 }
 
 /*
@@ -1140,6 +1223,12 @@ write_file(struct lapply *la, struct archive_entry *e, int pfd,
 		r = archive_read_data_block(la->ar, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
 			break;
+		/* All the data is there, only the stream ends. */
+		if (r < ARCHIVE_WARN && pos == archive_entry_size(e) &&
+		    ends_at_entry(la)) {
+			la->ended_early = ENDED_UNPADDED;
+			break;
+		}
 		if (r < ARCHIVE_WARN) {
 			(void)close(fd);
 			(void)archive_err(la, "read tar", ep);
@@ -2096,21 +2185,7 @@ nothing_below(struct error *ep)
 static int
 rm_lower_in(struct lapply *la, int dfd, const char *dir, struct error *ep)
 {
-	char **names;
-	char *sub;
-	size_t i, n;
-	int rv = 0;
-
-	if (list_dir(dfd, dir, &names, &n, ep) == -1)
-		return (-1);
-	for (i = 0; i < n && rv == 0; i++) {
-		sub = dir[0] != '\0' ? xasprintf("%s/%s", dir, names[i]) :
-		    xstrdup(names[i]);
-		rv = rm_lower(la, dfd, names[i], sub, ep);
-		free(sub);
-	}
-	free_names(names, n);
-	return (rv == -1 ? -1 : (int)(n > INT_MAX ? INT_MAX : n));
+	return (rm_lower_walk(la, dfd, ".", dir, ep));
 }
 
 /* ".wh..wh..opq" in dir (cleaned path). */
@@ -2284,10 +2359,11 @@ apply_entry(struct lapply *la, struct archive_entry *e, struct error *ep)
 		    "MiB", la->st->entries, LAYER_PATHMEM_MAX >> 20));
 	if (archive_entry_filetype(e) == AE_IFREG &&
 	    archive_entry_hardlink(e) == NULL &&
-	    (uint64_t)archive_entry_size(e) > la->o.max_bytes)
+	    (uint64_t)archive_entry_size(e) > la->entry_limit)
 		return (error_set(ep, EX_DATAERR, 0,
-		    "'%s': size %" PRId64 " larger than the layer limit",
-		    la->path, (int64_t)archive_entry_size(e)));
+		    "'%s': size %" PRId64 " larger than the layer limit, %"
+		    PRIu64 " bytes (decompression bomb?)", la->path,
+		    (int64_t)archive_entry_size(e), la->entry_limit));
 	la->depth = (unsigned)depth;
 	if (entry_check(la, e, ep) == -1)
 		return (-1);
@@ -2457,6 +2533,8 @@ layer_opts_init(struct layer_opts *o)
 	o->max_bytes = LAYER_MAX_BYTES_DEFAULT;
 	o->max_entries = LAYER_MAX_ENTRIES_DEFAULT;
 	o->max_header = LAYER_MAX_HEADER_DEFAULT;
+	o->max_ratio = LAYER_MAX_RATIO_DEFAULT;
+	o->ratio_floor = LAYER_RATIO_FLOOR_DEFAULT;
 	o->whiteout = LAYER_WHITEOUT_DELETE;
 	o->privileged = geteuid() == 0;
 }
@@ -2497,6 +2575,31 @@ alg_of(const char *digest, enum digest_alg *alg, struct error *ep)
 	return (digest_validate(digest, alg, ep));
 }
 
+/*
+ * A stream that ended early at an entry boundary (see ends_at_entry()) is
+ * taken when both digests were checked: they vouch for the bytes that are
+ * there, the diffID being the digest of those bytes.
+ */
+static int
+ended_early(const struct lapply *la, const char *blob_digest,
+    const char *diffid, struct error *ep)
+{
+	const char *what;
+
+	if (la->ended_early == ENDED_NOT)
+		return (0);
+	what = la->ended_early == ENDED_UNPADDED ?
+	    "the padding of its last entry and the end-of-archive blocks" :
+	    "the end-of-archive blocks";
+	if (blob_digest == NULL || diffid == NULL)
+		return (error_set(ep, EX_DATAERR, 0, "read tar: truncated "
+		    "after entry %" PRIu64 ", without %s, and no digest "
+		    "vouches for it", la->st->entries, what));
+	log_info("layer %s: the tar ends without %s: accepted, as its "
+	    "digest and diffID match", blob_digest, what);
+	return (0);
+}
+
 static int
 apply_stream(struct lapply *la, struct error *ep)
 {
@@ -2519,8 +2622,14 @@ apply_stream(struct lapply *la, struct error *ep)
 		la->hdr_bytes = 0;
 		r = archive_read_next_header(la->ar, &e);
 		la->in_header = false;
-		if (r == ARCHIVE_EOF)
+		if (r == ARCHIVE_EOF) {
+			/* Nothing after the last entry: no end marker. */
+			if (la->st->entries > 0 &&
+			    (uint64_t)archive_filter_bytes(la->ar, 0) ==
+			    la->entry_end)
+				la->ended_early = ENDED_NO_MARKER;
 			break;
+		}
 		if (r == ARCHIVE_RETRY)
 			continue;
 		if (r < ARCHIVE_WARN)
@@ -2536,11 +2645,21 @@ apply_stream(struct lapply *la, struct error *ep)
 			    "tar headers of entry %" PRIu64 " are %" PRIu64
 			    " bytes, more than %" PRIu64, la->st->entries,
 			    hsize, la->o.max_header));
+		la->data_start = (uint64_t)archive_filter_bytes(la->ar, 0);
+		la->data_size = archive_entry_sparse_count(e) > 0 ? -1 :
+		    archive_entry_size(e);
 		if (apply_entry(la, e, ep) == -1)
 			return (-1);
+		if (la->ended_early != ENDED_NOT)
+			break;
 		/* Whatever the writer did not read (links, dirs) goes. */
-		if (archive_read_data_skip(la->ar) < ARCHIVE_WARN)
-			return (archive_err(la, "read tar", ep));
+		if (archive_read_data_skip(la->ar) < ARCHIVE_WARN) {
+			if (!ends_at_entry(la))
+				return (archive_err(la, "read tar", ep));
+			la->ended_early = ENDED_UNPADDED;
+			break;
+		}
+		la->entry_end = (uint64_t)archive_filter_bytes(la->ar, 0);
 	}
 	/* The digests cover the whole blob: padding, and anything after. */
 	while ((r = (int)feed_take(la, &buf, ep)) > 0)
@@ -2555,6 +2674,7 @@ layer_apply(int rootfd, int blobfd, enum layer_compression comp,
 {
 	struct layer_stats stbuf;
 	struct lapply la;
+	struct stat sb;
 	enum digest_alg calg, dalg;
 	size_t i;
 	int rv = -1;
@@ -2570,6 +2690,13 @@ layer_apply(int rootfd, int blobfd, enum layer_compression comp,
 		la.o.max_entries = LAYER_MAX_ENTRIES_DEFAULT;
 	if (la.o.max_header == 0)
 		la.o.max_header = LAYER_MAX_HEADER_DEFAULT;
+	if (la.o.ratio_floor == 0)
+		la.o.ratio_floor = LAYER_RATIO_FLOOR_DEFAULT;
+	/* A file says how big the blob is; a pipe will tell as it goes. */
+	if (fstat(blobfd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		la.blob_size = (uint64_t)sb.st_size;
+	la.entry_limit = la.blob_size != 0 ? size_limit(&la.o, la.blob_size) :
+	    la.o.max_bytes;
 	if (st == NULL)
 		st = &stbuf;
 	(void)memset(st, 0, sizeof(*st));
@@ -2599,7 +2726,8 @@ layer_apply(int rootfd, int blobfd, enum layer_compression comp,
 	hasher_final(la.hc, st->digest);
 	hasher_final(la.hd, st->diffid);
 	if (check_digest("blob digest", blob_digest, st->digest, ep) == -1 ||
-	    check_digest("diffID", diffid, st->diffid, ep) == -1)
+	    check_digest("diffID", diffid, st->diffid, ep) == -1 ||
+	    ended_early(&la, blob_digest, diffid, ep) == -1)
 		goto out;
 	report_skips(&la);
 	rv = 0;

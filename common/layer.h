@@ -26,6 +26,11 @@ struct error;
 #define	LAYER_MAX_BYTES_DEFAULT		(32ULL << 30)	/* tar stream */
 #define	LAYER_MAX_ENTRIES_DEFAULT	1000000ULL
 #define	LAYER_MAX_HEADER_DEFAULT	(1U << 20)	/* an entry's headers */
+#define	LAYER_RATIO_FLOOR_DEFAULT	(512ULL << 20)	/* see max_ratio */
+/* layer_opts_init()'s max_ratio (0 there means no ratio). */
+#define	LAYER_MAX_RATIO_DEFAULT		100
+/* The root's filesystem keeps 1 % free, at most this (see min_free). */
+#define	LAYER_MIN_FREE_MAX		(1ULL << 30)
 /* Fixed limits: longest path, and xattrs of one entry. */
 #define	LAYER_PATH_MAX		4096
 #define	LAYER_XATTR_MAX		128		/* attributes per entry */
@@ -52,6 +57,20 @@ struct layer_opts {
 	uint64_t		max_bytes;	/* uncompressed tar bytes */
 	uint64_t		max_entries;	/* tar entries, headers incl. */
 	uint64_t		max_header;	/* headers of one entry */
+	/*
+	 * The tar stream may be at most max_ratio times the blob, but never
+	 * less than ratio_floor bytes (nor more than max_bytes): a few MB of
+	 * gzip or zstd spell gigabytes of zeros.  The blob's size is its
+	 * file's; for a pipe, what was read so far.  max_ratio 0: no ratio.
+	 */
+	uint64_t		max_ratio;
+	uint64_t		ratio_floor;
+	/*
+	 * Bytes the root's filesystem must keep free while the layer is
+	 * written (checked every few MiB); 0 means 1 % of its size, at most
+	 * LAYER_MIN_FREE_MAX.
+	 */
+	uint64_t		min_free;
 	enum layer_whiteout	whiteout;
 	/*
 	 * Root or equivalent: set owners, create device nodes, set xattrs
@@ -103,8 +122,8 @@ struct layer_stats {
 };
 
 /*
- * Defaults: the limits above, LAYER_WHITEOUT_DELETE, privileged when the
- * effective uid is 0.
+ * Defaults: the limits above (max_ratio LAYER_MAX_RATIO_DEFAULT),
+ * LAYER_WHITEOUT_DELETE, privileged when the effective uid is 0.
  */
 void	layer_opts_init(struct layer_opts *);
 
@@ -132,7 +151,8 @@ void	layer_opts_init(struct layer_opts *);
  * or truncated stream, digest mismatch, limits, a path escaping the root,
  * the root as a non-directory, an invalid whiteout, a hardlink to a
  * missing, outside or directory target; st->hardlink_missing tells a
- * target that is merely absent), EX_IOERR for read and write errors,
+ * target that is merely absent), EX_IOERR for read and write errors and
+ * for a filesystem down to min_free,
  * EX_NOPERM when the system refuses, EX_OSERR otherwise.  The message
  * names the entry.
  */

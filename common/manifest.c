@@ -283,6 +283,41 @@ platform_matches(const struct platform *want, const struct platform *have)
 	return (strcmp(a, b) == 0);
 }
 
+/* Go's name of an architecture that the kernel names otherwise. */
+static const char *
+arch_go(const char *arch)
+{
+	if (strcmp(arch, "x86_64") == 0)
+		return ("amd64");
+	if (strcmp(arch, "aarch64") == 0)
+		return ("arm64");
+	return (arch);
+}
+
+bool
+platform_runs(const struct platform *host, const struct platform *image)
+{
+	const char *ha = arch_go(host->arch), *ia = arch_go(image->arch);
+	char hv[40], iv[40];
+
+	if (strcmp(host->os, image->os) != 0 &&
+	    !(strcmp(host->os, "freebsd") == 0 &&
+	    strcmp(image->os, "linux") == 0))
+		return (false);
+	if (strcmp(ha, "amd64") == 0 && strcmp(ia, "386") == 0)
+		return (true);
+	if (strcmp(ha, ia) != 0)
+		return (false);
+	if (strcmp(ia, "arm") != 0)
+		return (true);
+	/* "v5" to "v8": an older instruction set runs on a newer core. */
+	variant_norm(ia, host->variant, hv, sizeof(hv));
+	variant_norm(ia, image->variant, iv, sizeof(iv));
+	if (hv[0] != 'v' || iv[0] != 'v')
+		return (strcmp(hv, iv) == 0);
+	return (atoi(iv + 1) <= atoi(hv + 1));
+}
+
 /* The variant to prefer on arch when none was asked: the host's. */
 static void
 variant_default(const char *arch, char *out, size_t size)

@@ -68,6 +68,15 @@ void	platform_host(struct platform *);
  * (no variant means v8 on arm64, v7 on arm, v1 on amd64).
  */
 bool	platform_matches(const struct platform *, const struct platform *);
+/*
+ * Whether a host of platform host (platform_host()) can run an image built
+ * for image (its config's os, architecture and variant): the same os, or
+ * linux on freebsd (the Linuxulator); the same arch (x86_64 is amd64,
+ * aarch64 is arm64), or 386 on amd64; on 32-bit arm a variant no newer
+ * than the host's (no variant means v7).  Other variants (amd64/v3,
+ * arm64/v8.2) are not told apart from the host's.
+ */
+bool	platform_runs(const struct platform *, const struct platform *);
 
 enum layer_compression {
 	LAYER_PLAIN,

@@ -101,6 +101,8 @@ static int
 subdir_open(struct store *s, int dfd, const char *name, bool create,
     int *fdp, struct error *ep)
 {
+	struct stat sb;
+
 	if (create && mkdir_p(dfd, name, 0700, ep) == -1)
 		return (error_wrap(ep, "store '%s'", s->root));
 	*fdp = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -111,7 +113,8 @@ subdir_open(struct store *s, int dfd, const char *name, bool create,
 		return (error_set(ep, errno == EACCES ? EX_NOPERM : EX_NOINPUT,
 		    errno, "store '%s': open '%s'", s->root, name));
 	}
-	if (create && fchmod(*fdp, 0700) == -1)
+	if (create && (fstat(*fdp, &sb) == -1 || ((sb.st_mode & 077) != 0 &&
+	    fchmod(*fdp, 0700) == -1)))
 		return (error_set(ep, EX_CANTCREAT, errno, "store '%s': chmod "
 		    "'%s'", s->root, name));
 	return (0);
@@ -248,16 +251,22 @@ store_open(struct store *s, const char *root, bool create, struct error *ep)
 		goto fail;
 	}
 	if (subdir_open(s, s->rootfd, "oci", create, &s->ocifd, ep) == -1 ||
-	    subdir_open(s, s->ocifd, "blobs", create, &s->blobsfd, ep) == -1 ||
-	    subdir_open(s, s->rootfd, "ingest", create, &s->ingestfd,
-	    ep) == -1 ||
-	    subdir_open(s, s->rootfd, "locks", create, &s->locksfd, ep) == -1)
+	    subdir_open(s, s->ocifd, "blobs", create, &s->blobsfd, ep) == -1)
 		goto fail;
 	if (create && mkdir_p(s->blobsfd, "sha256", 0755, ep) == -1) {
 		error_wrap(ep, "store '%s'", root);
 		goto fail;
 	}
 	if (layout_check(s, create, ep) == -1)
+		goto fail;
+	/*
+	 * The image layout is what other OCI tools share with us (skopeo
+	 * copy ... oci:ROOT/oci:REF makes a root of it alone); the rest is
+	 * ours, made when missing.
+	 */
+	if (subdir_open(s, s->rootfd, "ingest", true, &s->ingestfd,
+	    ep) == -1 ||
+	    subdir_open(s, s->rootfd, "locks", true, &s->locksfd, ep) == -1)
 		goto fail;
 	if (create && index_init(s, ep) == -1)
 		goto fail;

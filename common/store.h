@@ -58,9 +58,11 @@ const char *store_root_choose(const char *);
  * 0700, the rest 0755: oci/oci-layout, oci/index.json, oci/blobs/sha256,
  * ingest, locks).  Creation is idempotent and safe when several processes
  * do it at once; an existing index.json is never replaced.  EX_NOINPUT if
- * the store (or a part of it) does not exist and create is false;
- * EX_DATAERR if oci-layout is not an image layout of version 1.0.0.  On
- * failure *s is left closed (store_close() is harmless on it).
+ * the store or its image layout (oci/, oci/blobs, oci/oci-layout) does
+ * not exist and create is false; ingest and locks, which other OCI tools
+ * do not make, are created whenever they are missing.  EX_DATAERR if
+ * oci-layout is not an image layout of version 1.0.0.  On failure *s is
+ * left closed (store_close() is harmless on it).
  */
 int	store_open(struct store *, const char *, bool, struct error *);
 

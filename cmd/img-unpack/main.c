@@ -17,6 +17,7 @@ static _Noreturn void	usage(void);
 
 enum {
 	OPT_JSON = 256,
+	OPT_MAX_EXPANSION,
 	OPT_MOUNT,
 	OPT_ZFS_DATASET
 };
@@ -24,6 +25,7 @@ enum {
 static const struct option longopts[] = {
 	{ "driver",	required_argument,	NULL,	'd' },
 	{ "json",	no_argument,		NULL,	OPT_JSON },
+	{ "max-layer-expansion", required_argument, NULL, OPT_MAX_EXPANSION },
 	{ "mount",	no_argument,		NULL,	OPT_MOUNT },
 	{ "quiet",	no_argument,		NULL,	'q' },
 	{ "root",	required_argument,	NULL,	'R' },
@@ -59,6 +61,14 @@ main(int argc, char *argv[])
 			break;
 		case OPT_JSON:
 			opts.json = true;
+			break;
+		case OPT_MAX_EXPANSION:
+			if (driver_expansion_parse(optarg, &opts.expansion,
+			    &e) == -1) {
+				error_wrap(&e, "--max-layer-expansion");
+				error_exit(&e);
+			}
+			opts.has_expansion = true;
 			break;
 		case OPT_MOUNT:
 			opts.mount = true;
@@ -99,6 +109,7 @@ usage(void)
 	(void)fprintf(stderr,
 	    "usage: img-unpack [-qv] [-d zfs|overlay|dir] [-R root] [--json] "
 	    "[--mount]\n"
+	    "                  [--max-layer-expansion ratio[,size]]\n"
 	    "                  [--zfs-dataset pool/path] image\n");
 	exit(EX_USAGE);
 }

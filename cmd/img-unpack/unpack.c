@@ -45,6 +45,7 @@ struct unpack {
 	enum driver_kind	 kind;
 	char			 dataset[DRIVER_DATASET_MAX];
 	bool			 write_conf;	/* the root has no berth.conf */
+	struct driver_expansion	 expansion;	/* berth.conf's */
 	struct driver		*drv;
 	char			 path[PATH_MAX];	/* where to read it */
 	bool			 has_path;
@@ -91,6 +92,8 @@ choose_driver(struct unpack *u, struct error *ep)
 	    u->kind == DRIVER_ZFS ? ", dataset " : "",
 	    u->kind == DRIVER_ZFS ? u->dataset : "");
 	u->write_conf = r == 0;
+	if (r == 1 && c.has_expansion)
+		u->expansion = c.expansion;
 	return (0);
 }
 
@@ -141,7 +144,11 @@ unpack_one(struct unpack *u, size_t i, struct error *ep)
 		return (error_wrap(ep, "layer %zu of '%s' (pull it again)",
 		    i + 1, u->img.name));
 	l.blobfd = fd;
+	/* The limits: the defaults, then berth.conf's, then the option's. */
 	layer_opts_init(&lo);
+	driver_expansion_apply(&u->expansion, &lo);
+	if (u->o->has_expansion)
+		driver_expansion_apply(&u->o->expansion, &lo);
 	t0 = progress_now_ms();
 	r = driver_create(u->drv, &l, &lo, &st, ep);
 	(void)close(fd);

@@ -500,6 +500,21 @@ render_hostname_valid(const char *h)
 	return (true);
 }
 
+/* An item if the host cannot run the app's image (os, architecture). */
+static void
+platform_check(const struct pod_app *app, const struct image *img,
+    const struct platform *host, struct items *it)
+{
+	char want[100], have[100];
+
+	if (platform_runs(host, &img->platform))
+		return;
+	platform_format(&img->platform, want, sizeof(want));
+	platform_format(host, have, sizeof(have));
+	items_add(it, "app '%s': image '%s' is for %s, which this host (%s) "
+	    "cannot run", app->name, img->name, want, have);
+}
+
 /*
  * The system call filter an app will get: names this host knows (on a
  * platform without filters, none but the default), and no-new-privileges
@@ -533,9 +548,10 @@ check_sysfilter(const struct pod_manifest *m, const struct pod_app *a,
 }
 
 /*
- * Check the whole pod before anything is made: images, app defaults,
- * host volumes, hostname, the images' guards (podspec_preflight), and the
- * jail the pod asks for.  One EX_CONFIG line names every missing item.
+ * Check the whole pod before anything is made: images (and that this host
+ * can run their os and architecture), app defaults, host volumes,
+ * hostname, the images' guards (podspec_preflight), and the jail the pod
+ * asks for.  One EX_CONFIG line names every missing item.
  */
 static int
 preflight(struct render *r, struct error *ep)
@@ -549,12 +565,14 @@ preflight(struct render *r, struct error *ep)
 	const char *h, *msg;
 	const char **rules = NULL;
 	char jname[POD_UUID_LEN + 8], real[PATH_MAX];
+	struct platform host;
 	struct stat sb;
 	size_t i, k, nrules = 0;
 	bool linux_abi = false;
 	int rc, rv = -1;
 
 	cfgs = xcalloc(r->m.napps + 1, sizeof(*cfgs));
+	platform_host(&host);
 	if (r->imgs == NULL) {
 		r->imgs = xcalloc(r->m.napps + 1, sizeof(*r->imgs));
 		r->nimgs = r->m.napps;
@@ -576,6 +594,7 @@ preflight(struct render *r, struct error *ep)
 			continue;
 		}
 		cfgs[i] = &r->imgs[i].cfg;
+		platform_check(app, &r->imgs[i].img, &host, &it);
 		/* Reified: the manifest names the image by what we found. */
 		free(app->image_id);
 		app->image_id = xstrdup(r->imgs[i].img.digest);

@@ -5,7 +5,9 @@
 # registry and pulled with img-pull, unpacked with the dir, overlay and zfs
 # (zfs-fuse pool made here) drivers and compared with umoci's unpack of
 # the same image; chain sharing, exit codes, digest mismatches, concurrent
-# and killed runs, hostile layers with a sentinel outside the root.
+# and killed runs, hostile layers with a sentinel outside the root, tar
+# streams that end early, a layer failing midway, a root that skopeo made,
+# and a layer bomb.
 set -eu
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +85,12 @@ if recipe == "special":
     add("layer4", tarfile.SYMTYPE, link="layer3")
 elif recipe == "extra":
     add("extra", data=arg.encode() + b"\n")
+elif recipe == "early":
+    # Cut by the caller: without the end-of-archive blocks, or mid-entry.
+    add("early/", tarfile.DIRTYPE, mode=0o755)
+    add("early/first", data=b"first\n")
+    add("early/link", tarfile.SYMTYPE, link="first")
+    add("early/last", data=b"x" * 70000 + b"last line\n")
 elif recipe == "big":
     add("big/zeros", size=int(arg))
 elif recipe == "escape-symlink":
@@ -116,6 +124,32 @@ EOF
 mktar() {
 	python3 "$T/mktar.py" "$@"
 }
+
+# A gzip layer bomb: python3 gzbomb.py OUT COUNT SIZE writes OUT, a tar of
+# COUNT files of SIZE zero bytes (a multiple of 64 MiB) as gzip members,
+# without the tar ever being on disk, and prints its diffID.
+cat >"$T/gzbomb.py" <<'EOF'
+import gzip, hashlib, sys, tarfile
+
+out, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+zeros = bytes(64 << 20)
+member = gzip.compress(zeros, 9, mtime=0)
+diffid = hashlib.sha256()
+with open(out, "wb") as f:
+    for i in range(count):
+        ti = tarfile.TarInfo("zeros/%02d" % i)
+        ti.size = size
+        ti.mtime = 1600000000
+        hdr = ti.tobuf(format=tarfile.PAX_FORMAT)
+        diffid.update(hdr)
+        f.write(gzip.compress(hdr, mtime=0))
+        for _ in range(size // len(zeros)):
+            diffid.update(zeros)
+            f.write(member)
+    diffid.update(bytes(1024))
+    f.write(gzip.compress(bytes(1024), mtime=0))
+print("sha256:" + diffid.hexdigest())
+EOF
 
 # oci_set_diffid DIR TAG N DIGEST: make the config of DIR:TAG claim DIGEST
 # as the diffID of layer N (0-based).
@@ -195,7 +229,30 @@ setup() {
 	rm -f "$T/big.tar"
 	# "single": one layer (an overlay mount of it needs padding).
 	mkimage_busybox "$T/img" single || return 1
-	for _t in latest other badtop badbase big single; do
+	# "noeof": a layer without its last padding and end-of-archive blocks,
+	# as umoci 0.4.7 writes them; "cutmid": one cut inside an entry.  The
+	# diffIDs are the digests of the bytes there are.
+	for _t in noeof cutmid; do
+		mkimage_busybox "$T/img" "$_t" || return 1
+		mktar early "$T/$_t.tar" || return 1
+		python3 -c 'import sys
+d = open(sys.argv[1], "rb").read().rstrip(b"\0")
+if sys.argv[2] == "cutmid":
+    d = d[:len(d) - 30000]
+open(sys.argv[1], "wb").write(d)' "$T/$_t.tar" "$_t" || return 1
+		oci_add_layer "$T/img" "$_t" "$T/$_t.tar" || return 1
+	done
+	# "badmid": a second layer, slow to apply, whose diffID is wrong, and
+	# a small third one.
+	mkimage_busybox "$T/img" badmid || return 1
+	mktar big "$T/mid.tar" $((128 * 1048576)) || return 1
+	oci_add_layer "$T/img" badmid "$T/mid.tar" || return 1
+	rm -f "$T/mid.tar"
+	oci_add_layer "$T/img" badmid "$T/extra.tar" || return 1
+	oci_set_diffid "$T/img" badmid 1 "sha256:$(printf z | sha256sum |
+	    cut -d' ' -f1)" || return 1
+	for _t in latest other badtop badbase big single noeof cutmid badmid
+	do
 		push_image "$T/img:$_t" "$REG/test/unpack:$_t" || return 1
 		img-pull -q -R "$T/store" "$REG/test/unpack:$_t" \
 		    >"$T/digest.$_t" || return 1
@@ -471,11 +528,9 @@ diffid_mismatch() {
 		check_stderr_match 65 "diff" img-unpack -R "$T/r" -d "$drv" \
 		    "$REG/test/unpack:badbase"
 		test ! -e "$T/r/layers/$drv/$bad"
-		# dir builds on the parent: nothing above it either.  overlay
-		# applies layers side by side: the chains above may be done.
-		if test "$drv" = dir; then
-			check_eq 0 "$(chains "$drv" "$T/r")" "$drv: chains"
-		fi
+		# Nothing above it either: dir builds on the parent, overlay
+		# applies layers side by side but commits them in order.
+		check_eq 0 "$(chains "$drv" "$T/r")" "$drv: chains"
 		check_eq 0 "$(tmps "$drv" "$T/r")" "$drv: temporaries"
 		fresh_root "$T/r"
 		check_exit 65 img-unpack -R "$T/r" -d "$drv" \
@@ -631,5 +686,157 @@ t_case "hostile: hardlink through a lower layer's symlink out of the root" \
     hardlink_refused hardlink-lower-symlink
 t_case "a hardlink to a file a lower layer whited out: 65" \
     hardlink_refused hardlink-whiteout
+
+# A layer that ends after the data of its last entry (no padding, no
+# end-of-archive blocks) unpacks on every driver when its digests match,
+# saying so at -v; one cut inside an entry is refused.
+early_end() {
+	for drv in dir overlay zfs; do
+		set --
+		if test "$drv" = zfs; then
+			zfs_available || continue
+			zfs_pool_create "$T"
+			set -- --zfs-dataset "$ZPOOL/b"
+		fi
+		fresh_root "$T/r$drv"
+		check_exit 0 img-unpack -v -R "$T/r$drv" -d "$drv" "$@" --json \
+		    "$REG/test/unpack:noeof"
+		grep 'the tar ends without' "$T_STDERR"
+		check_grep 'the tar ends without the padding of its last entry and the end-of-archive blocks: accepted' \
+		    "$T_STDERR"
+		top=$(jq -r .rootfs "$T_STDOUT" | sed 's/^sha256://')
+		d="$T/r$drv/layers/$drv/$top"
+		test "$drv" = zfs || d="$d/$(test "$drv" = dir && echo rootfs ||
+		    echo diff)"
+		check_eq first "$(cat "$d/early/first")" "$drv: first"
+		check_eq "last line" "$(tail -c 10 "$d/early/last")" "$drv: last"
+		check_eq 70010 "$(stat -c %s "$d/early/last")" "$drv: size"
+		check_eq first "$(readlink "$d/early/link")" "$drv: link"
+		fresh_root "$T/c$drv"
+		test "$drv" != zfs || set -- --zfs-dataset "$ZPOOL/c"
+		check_stderr_match 65 "Truncated" img-unpack -R "$T/c$drv" \
+		    -d "$drv" "$@" "$REG/test/unpack:cutmid"
+		if test "$drv" != zfs; then
+			check_eq 1 "$(chains "$drv" "$T/c$drv")" "$drv: chains"
+			check_eq 0 "$(tmps "$drv" "$T/c$drv")" "$drv: temporaries"
+		else
+			check_eq 1 "$(zfs list -H -o name -t filesystem -r \
+			    "$ZPOOL/c/layers" | grep -c '/layers/')" "datasets"
+		fi
+	done
+}
+t_case "a layer without end-of-archive blocks: accepted at an entry boundary" \
+    early_end
+
+# When the second of three layers fails, the first chain is committed and
+# no other: none for the second, none for the third above it, even with
+# overlay, which applies them side by side.
+mid_failure() {
+	man="$T/store/oci/blobs/sha256/$(sed 's/^sha256://' "$T/digest.badmid")"
+	cfg="$T/store/oci/blobs/sha256/$(jq -r .config.digest "$man" |
+	    sed 's/^sha256://')"
+	bottom=$(jq -r '.rootfs.diff_ids[0] | sub("^sha256:"; "")' "$cfg")
+	for drv in dir overlay zfs; do
+		set --
+		if test "$drv" = zfs; then
+			zfs_available || continue
+			zfs_pool_create "$T"
+			set -- --zfs-dataset "$ZPOOL/b"
+		fi
+		fresh_root "$T/m$drv"
+		check_stderr_match 65 "diffID mismatch" img-unpack -R "$T/m$drv" \
+		    -d "$drv" "$@" "$REG/test/unpack:badmid"
+		if test "$drv" = zfs; then
+			check_eq "$ZPOOL/b/layers/$bottom" "$(zfs list -H -o name \
+			    -t filesystem -r "$ZPOOL/b/layers" | grep /layers/)" \
+			    "zfs: datasets"
+			continue
+		fi
+		check_eq 1 "$(chains "$drv" "$T/m$drv")" "$drv: chains"
+		test -f "$T/m$drv/layers/$drv/$bottom/layer.json"
+		check_eq 0 "$(tmps "$drv" "$T/m$drv")" "$drv: temporaries"
+	done
+}
+t_case "the second layer fails: the first chain committed, no other" \
+    mid_failure
+
+# A root that skopeo made, the image layout alone: img-unpack and
+# pod-render make the rest (ingest/, locks/) instead of failing (66).
+skopeo_root() {
+	rm -rf "$T/sk"
+	mkdir "$T/sk"
+	t_skopeo copy -q --src-tls-verify=false \
+	    "docker://$REG/test/unpack:single" \
+	    "oci:$T/sk/oci:$REG/test/unpack:single"
+	test ! -e "$T/sk/ingest" && test ! -e "$T/sk/locks"
+	check_exit 0 img-unpack -R "$T/sk" -d dir --json \
+	    "$REG/test/unpack:single"
+	test -x "$(jq -r .path "$T_STDOUT")/bin/busybox"
+	test -d "$T/sk/ingest" && test -d "$T/sk/locks"
+	rm -rf "$T/sk/ingest" "$T/sk/locks"
+	check_exit 0 pod-render -q -R "$T/sk" "$REG/test/unpack:single" \
+	    -- /bin/true
+	check_exit 0 pod-render -q -R "$T/sk" -D "$(cat "$T_STDOUT")"
+	# Without the image layout it is not a store.
+	rm -rf "$T/sk/oci"
+	check_stderr_match 66 "'oci' is missing" img-unpack -R "$T/sk" \
+	    "$REG/test/unpack:single"
+}
+t_case "a root made by skopeo copy to oci:ROOT/oci:REF" skopeo_root
+
+# bomb_refused DRIVER ROOT [ARGS]: the bomb image is refused (65) in one
+# line, leaving no chain, no temporary and no disk used.
+bomb_refused() {
+	drv=$1
+	r=$2
+	shift 2
+	before=$(du -sk "$r" | cut -f1)
+	check_stderr_match 65 "decompression bomb" img-unpack -R "$r" \
+	    -d "$drv" "$@" "$REG/test/unpack:bomb"
+	check_eq 1 "$(wc -l <"$T_STDERR" | tr -d ' ')" "$drv: one line"
+	cat "$T_STDERR"
+	if test "$drv" = zfs; then
+		check_eq 0 "$(zfs list -H -o name -t all -r "$ZPOOL/b/layers" |
+		    grep -c '/layers/' || true)" "zfs: datasets"
+	else
+		check_eq 0 "$(chains "$drv" "$r")" "$drv: chains"
+		check_eq 0 "$(tmps "$drv" "$r")" "$drv: temporaries"
+	fi
+	check_num "$(du -sk "$r" | cut -f1)" -le $((before + 512)) \
+	    "$drv: KiB used, $before before"
+}
+
+# A gzip layer of 4 MB whose tar is 4 GiB of zeros: refused once it
+# expands past 100 times its size, at least 512 MiB (the defaults), or
+# what berth.conf or --max-layer-expansion say.
+layer_bomb() {
+	python3 "$T/gzbomb.py" "$T/bomb.gz" 16 $((256 * 1048576)) \
+	    >"$T/bomb.diffid"
+	umoci new --image "$T/img:bomb"
+	oci_add_gz_layer "$T/img" bomb "$T/bomb.gz" "$(cat "$T/bomb.diffid")"
+	rm -f "$T/bomb.gz"
+	push_image "$T/img:bomb" "$REG/test/unpack:bomb"
+	fresh_root "$T/bstore"
+	img-pull -q -R "$T/bstore" "$REG/test/unpack:bomb" >/dev/null
+	rm -rf "$T/r"
+	cp -a "$T/bstore" "$T/r"
+	bomb_refused dir "$T/r"
+	grep -q '512.0 MiB, 100 times its 4.0 MiB compressed' "$T_STDERR"
+	rm -rf "$T/r"
+	cp -a "$T/bstore" "$T/r"
+	printf 'driver=overlay\nmax_layer_expansion = 20, 256M\n' \
+	    >"$T/r/berth.conf"
+	bomb_refused overlay "$T/r"
+	grep -q 'larger than 268435456 bytes' "$T_STDERR"
+	if zfs_available; then
+		zfs_pool_create "$T" 768M
+		rm -rf "$T/r"
+		cp -a "$T/bstore" "$T/r"
+		bomb_refused zfs "$T/r" --zfs-dataset "$ZPOOL/b" \
+		    --max-layer-expansion 10,128M
+	fi
+	rm -rf "$T/bstore"
+}
+t_case "a layer bomb is refused: 65, one line, nothing left" layer_bomb
 
 t_done

@@ -802,6 +802,16 @@ _t_tar() {
 # DIR:TAG, updating the config (diff_ids, history), the manifest and the
 # tag.  Sets OCI_DIGEST/OCI_SIZE to the new manifest's.
 oci_add_layer() {
+	gzip -n -1 -c "$3" >"$T/.layer.gz" || return 1
+	oci_add_gz_layer "$1" "$2" "$T/.layer.gz" "sha256:$(_t_sha256 "$3")" ||
+	    return 1
+	rm -f "$T/.layer.gz"
+}
+
+# oci_add_gz_layer DIR TAG GZFILE DIFFID: oci_add_layer for a layer
+# already compressed (a tar too big to write out), whose diffID the
+# caller computed.
+oci_add_gz_layer() {
 	_t_al_dir=$1
 	_t_al_tag=$2
 	_t_al_desc=$(oci_tag_desc "$_t_al_dir" "$_t_al_tag") || {
@@ -810,10 +820,8 @@ oci_add_layer() {
 	}
 	_t_al_man=$(_t_blob "$_t_al_dir" "$(echo "$_t_al_desc" | jq -r .digest)")
 	_t_al_cfg=$(_t_blob "$_t_al_dir" "$(jq -r .config.digest "$_t_al_man")")
-	_t_al_diffid="sha256:$(_t_sha256 "$3")"
-	gzip -n -1 -c "$3" >"$T/.layer.gz" || return 1
-	oci_put_blob "$_t_al_dir" "$T/.layer.gz" || return 1
-	rm -f "$T/.layer.gz"
+	_t_al_diffid=$4
+	oci_put_blob "$_t_al_dir" "$3" || return 1
 	_t_al_ld=$OCI_DIGEST
 	_t_al_ls=$OCI_SIZE
 	jq --arg d "$_t_al_diffid" '.rootfs.diff_ids += [$d]

@@ -6,7 +6,8 @@
 # and zfs (zfs-fuse pool made here) drivers, their pod.json, state.json,
 # config.json, roots and volumes checked, and removed with -D; images
 # unpacked on demand; two apps sharing a volume; every pre-flight failure
-# leaving nothing behind; exit codes; leftovers of killed runs swept.
+# (an image for another platform among them) leaving nothing behind; exit
+# codes; leftovers of killed runs swept; -D of a deep tree an app made.
 # (SC2016: $names inside single quotes are jq's.)
 # shellcheck disable=SC2016
 set -eu
@@ -97,6 +98,16 @@ setup() {
 	    --config.label 'io.berth.env.DB_URL=required;database URL' \
 	    --config.label 'io.berth.volume./data=required;the data' ||
 	    return 1
+	# "arm64" and "freebsd": app's layers, for a platform this host
+	# (Linux on amd64, as the tests expect) cannot run; pulled by the
+	# case that wants them.
+	umoci config --image "$T/img:app" --tag arm64 --architecture arm64 \
+	    --os linux || return 1
+	umoci config --image "$T/img:app" --tag freebsd --os freebsd ||
+	    return 1
+	for _t in arm64 freebsd; do
+		push_image "$T/img:$_t" "$REG/test/render:$_t" || return 1
+	done
 	for _t in app guard; do
 		push_image "$T/img:$_t" "$REG/test/render:$_t" || return 1
 		img-pull -q -R "$T/store" "$REG/test/render:$_t" \
@@ -597,5 +608,72 @@ destroy_busy() {
 	    grep -c /pods/ || true)" "datasets after -D"
 }
 t_case "-D of a pod whose zfs clone is busy" destroy_busy
+
+# An app makes directories 1500 deep in its root and in a volume; -D,
+# allowed fewer descriptors than that, removes the pod all the same.
+destroy_deep() {
+	skip_unless_cmd busybox
+	test -x "$TOP/bin/pod-exec" || t_skip_case "build first: make"
+	for drv in dir overlay; do
+		R="$T/r"
+		fresh_root "$R" "$drv"
+		cat >"$T/deep.json" <<-EOF
+		{"acKind": "PodManifest", "acVersion": "0.8.11",
+		 "apps": [{"name": "a", "image": {"name": "$APP"},
+		   "app": {"exec": ["/bin/sh", "-c",
+		     "for t in /tmp /data; do cd \$t; i=0; while test \$i -lt 1500; do mkdir d && cd d || exit 1; i=\$((i + 1)); done; echo bottom >f; done"],
+		     "user": "0", "group": "0"},
+		   "mounts": [{"volume": "data", "path": "/data"}]}],
+		 "volumes": [{"name": "data", "kind": "empty"}]}
+		EOF
+		check_exit 0 pod-render -q -R "$R" -f "$T/deep.json"
+		U=$(cat "$T_STDOUT")
+		P="$R/pods/$U"
+		check_exit 0 pod-exec -q -R "$R" "$U"
+		n=$(find "$P" -name f -path '*/d/d/*' | wc -l | tr -d ' ')
+		check_eq 2 "$n" "$drv: the bottoms of the two trees"
+		check_stdout_match "^$U\$" sh -c \
+		    'ulimit -n 1024 && exec pod-render -R "$1" -D "$2"' sh \
+		    "$R" "$U"
+		test ! -e "$P"
+		check_eq 0 "$(pods_count "$R")" "$drv: pods left"
+	done
+}
+t_case "-D of a pod whose app made a tree 1500 deep" destroy_deep
+
+# An image this host cannot run: refused before anything is made, naming
+# the image's os and architecture and the host's.
+foreign_platform() {
+	case $(uname -m) in
+	x86_64|amd64) ;;
+	*) t_skip_case "expects an amd64 host";;
+	esac
+	R="$T/r"
+	fresh_root "$R" dir
+	img-pull -q -R "$R" --platform linux/arm64 "$REG/test/render:arm64" \
+	    >/dev/null
+	img-pull -q -R "$R" --platform freebsd/amd64 \
+	    "$REG/test/render:freebsd" >/dev/null
+	check_78 "image '$REG/test/render:arm64' is for linux/arm64, which this host \(linux/amd64\) cannot run" \
+	    "$REG/test/render:arm64"
+	check_78 "is for freebsd/amd64, which this host \(linux/amd64\)" \
+	    "$REG/test/render:freebsd"
+	# With the other items of the pod, in the same line.
+	cat >"$T/arm.json" <<-EOF
+	{"acKind": "PodManifest", "acVersion": "0.8.11",
+	 "apps": [{"name": "a", "image": {"name": "$REG/test/render:arm64"}},
+	   {"name": "b", "image": {"name": "$GUARD"}}]}
+	EOF
+	check_78 "app 'a': .* is for linux/arm64.*; .*DB_URL" -f "$T/arm.json"
+	# Nothing unpacked, nothing made.
+	test ! -e "$R/layers/dir" ||
+	    check_eq 0 "$(find "$R/layers/dir" -mindepth 1 | wc -l |
+	    tr -d ' ')" "layers"
+	test ! -e "$R/pods" || check_eq 0 "$(pods_count "$R")" "pods"
+	# The same layers for this host's platform render.
+	check_exit 0 pod-render -q -R "$R" "$APP"
+}
+t_case "an image for another os or architecture: 78, nothing made" \
+    foreign_platform
 
 t_done

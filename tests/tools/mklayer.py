@@ -138,6 +138,8 @@ class Tar:
                                gid=gid, mtime=mtime, link=blink,
                                major=major, minor=minor, prefix=prefix,
                                gnu=gnu)
+        # Where this entry's data ends, before its padding.
+        self.data_end = len(self.buf) + len(data)
         self.buf += pad(data)
 
     def dir(self, name, **kw):
@@ -428,6 +430,16 @@ def c_mixed_tree(t, o):
     t.dir("x/z")
     t.file("y/2", "2")
     t.file("x/z/3", "3")
+
+
+def c_deep_lower(t, o):
+    # Over a lower tree (made by the test) with "deep" and "deep2" 3000
+    # levels deep and "k/" * 1500 + "old": deep2 becomes a file, and an
+    # opaque root removes all lower content but this layer's, which is
+    # 1500 levels deep in "k".
+    t.file("deep2", "file now")
+    t.file("k/" * 1500 + "new", "new")
+    t.file(".wh..wh..opq")
 
 
 # Hardlinks into lower layers: xl-lower1 and xl-lower2 are applied as
@@ -745,6 +757,20 @@ def c_truncated_tar(t, o):
     t.file("f", pattern(100000))
 
 
+# Streams that end early: the tar is cut (see main()) after the data of its
+# last entry (no padding, no end-of-archive blocks, as umoci 0.4.7
+# writes), after its padding, right after its header, inside its header.
+
+def c_no_eof(t, o):
+    t.dir("d")
+    t.file("d/a", "first\n")
+    t.symlink("d/s", "a")
+    t.file("d/last", pattern(1000))
+
+
+c_no_eof_aligned = c_cut_after_header = c_cut_in_header = c_no_eof
+
+
 CASES = {name[2:].replace("_", "-"): fn for name, fn in globals().items()
          if name.startswith("c_")}
 
@@ -799,6 +825,14 @@ def main(argv):
         tar = bytes(t.buf)
     if args[0] == "truncated-tar":
         tar = bytes(t.buf)[:50000]
+    if args[0] == "no-eof":
+        tar = bytes(t.buf)[:t.data_end]
+    if args[0] == "no-eof-aligned":
+        tar = bytes(t.buf)
+    if args[0] == "cut-after-header":
+        tar = bytes(t.buf)[:t.data_end - 1000]
+    if args[0] == "cut-in-header":
+        tar = bytes(t.buf)[:t.data_end - 1000 - 300]
     if args[0] == "empty":
         tar = b"\0" * 1024
     blob = compress(tar, comp)

@@ -7,6 +7,7 @@
  * driver is exercised by tests/integration/img-unpack.sh on zfs-fuse.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -281,6 +282,49 @@ conf(void)
 	CHECK(file_write_atomic(AT_FDCWD, path, "zfs_dataset=/x\n", 15, 0644,
 	    &e) == 0);
 	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
+	/* max_layer_expansion: a ratio, a size, or both; written back. */
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "max_layer_expansion = 50, 20G\n", 30, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.has_expansion);
+	CHECK(r.expansion.has_ratio && r.expansion.ratio == 50);
+	CHECK(r.expansion.has_max && r.expansion.max == 20ULL << 30);
+	CHECK(driver_conf_write(fd, &r, &e) == 0);
+	(void)memset(&c, 0, sizeof(c));
+	CHECK(driver_conf_read(fd, &c, &e) == 1 && c.has_expansion &&
+	    c.expansion.ratio == 50 && c.expansion.max == 20ULL << 30);
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "max_layer_expansion=off\n", 24, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.expansion.has_ratio &&
+	    r.expansion.ratio == 0 && !r.expansion.has_max);
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "max_layer_expansion=lots\n", 25, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
+	CHECK(strstr(e.msg, "berth.conf:1") != NULL &&
+	    strstr(e.msg, "'lots'") != NULL);
+	{
+		struct driver_expansion x;
+		struct layer_opts o;
+
+		CHECK(driver_expansion_parse("2T", &x, &e) == 0 &&
+		    !x.has_ratio && x.max == 2ULL << 40);
+		CHECK(driver_expansion_parse("7", &x, &e) == 0 &&
+		    x.ratio == 7 && !x.has_max);
+		CHECK(driver_expansion_parse("5,6", &x, &e) == -1 &&
+		    e.exit == EX_USAGE);
+		CHECK(driver_expansion_parse("1G,2G", &x, &e) == -1);
+		CHECK(driver_expansion_parse("", &x, &e) == -1);
+		CHECK(driver_expansion_parse("0b", &x, &e) == -1);
+		CHECK(driver_expansion_parse("-3", &x, &e) == -1);
+		layer_opts_init(&o);
+		CHECK(driver_expansion_parse("off,1G", &x, &e) == 0);
+		driver_expansion_apply(&x, &o);
+		CHECK(o.max_ratio == 0 && o.max_bytes == 1ULL << 30);
+		layer_opts_init(&o);
+		CHECK(driver_expansion_parse("9", &x, &e) == 0);
+		driver_expansion_apply(&x, &o);
+		CHECK(o.max_ratio == 9 &&
+		    o.max_bytes == LAYER_MAX_BYTES_DEFAULT);
+	}
 	(void)close(fd);
 }
 
@@ -413,6 +457,92 @@ copy_tree(void)
 	}
 	rmtree(src);
 	rmtree(dst);
+}
+
+/* Open the directory depth levels of "d" below dfd/name (-1 on error). */
+static int
+open_level(int dfd, const char *name, int depth)
+{
+	int fd, nfd, i;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY)) == -1)
+		return (-1);
+	for (i = 0; i < depth; i++) {
+		nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		(void)close(fd);
+		if ((fd = nfd) == -1)
+			return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * 2200 levels of "d", each with a file "f"; "h1" at level 2100 and "h2"
+ * at level 2150 are one file, whose first copy's path is longer than
+ * PATH_MAX.  Copied by a process allowed 64 descriptors.
+ */
+static void
+copy_tree_deep(void)
+{
+	struct rlimit rl = { 64, 64 };
+	struct stat a, b;
+	char src[512];
+	pid_t pid;
+	int dfd, fd, nfd, i, st = 0;
+
+	mkpath(src, sizeof(src), "deepsrc");
+	CHECK(mkdir(src, 0755) == 0);
+	fd = open(src, O_RDONLY | O_DIRECTORY);
+	for (i = 0; fd != -1 && i < 2200; i++) {
+		CHECK((nfd = openat(fd, "f", O_WRONLY | O_CREAT, 0644)) != -1);
+		(void)close(nfd);
+		if (i == 2100)
+			CHECK((nfd = openat(fd, "h1", O_WRONLY | O_CREAT,
+			    0644)) != -1 && write(nfd, "deep", 4) == 4 &&
+			    close(nfd) == 0);
+		CHECK(mkdirat(fd, "d", 0755) == 0);
+		nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		(void)close(fd);
+		fd = nfd;
+	}
+	CHECK(fd != -1);
+	(void)close(fd);
+	dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open_level(dfd, "deepsrc", 2100);
+	nfd = open_level(dfd, "deepsrc", 2150);
+	CHECK(fd != -1 && nfd != -1 && linkat(fd, "h1", nfd, "h2", 0) == 0);
+	(void)close(fd);
+	(void)close(nfd);
+	(void)fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct error ce = ERROR_INIT;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+		    (fd = open(src, O_RDONLY | O_DIRECTORY)) == -1)
+			_exit(99);
+		if (driver_copy_tree(fd, dfd, "deepdst", geteuid() == 0,
+		    &ce) == -1) {
+			(void)printf("# %s\n", ce.msg);
+			(void)fflush(stdout);
+			_exit(ce.exit);
+		}
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	fd = open_level(dfd, "deepdst", 2100);
+	nfd = open_level(dfd, "deepdst", 2150);
+	CHECK(fd != -1 && nfd != -1);
+	CHECK(fstatat(fd, "h1", &a, 0) == 0 && fstatat(nfd, "h2", &b, 0) == 0);
+	CHECK(a.st_ino == b.st_ino && a.st_nlink == 2 && a.st_size == 4);
+	(void)close(fd);
+	(void)close(nfd);
+	fd = open_level(dfd, "deepdst", 2199);
+	CHECK(fd != -1 && fstatat(fd, "f", &a, 0) == 0);
+	(void)close(fd);
+	CHECK(rm_rf_at(dfd, "deepsrc", &(struct error)ERROR_INIT) == 0);
+	CHECK(rm_rf_at(dfd, "deepdst", &(struct error)ERROR_INIT) == 0);
+	(void)close(dfd);
 }
 
 /*
@@ -698,6 +828,12 @@ overlay_driver(void)
 	CHECK(driver_open(root, DRIVER_OVERLAY, NULL, &d, &e) == 0);
 	if (d == NULL)
 		return;
+	/* Applied without its parent, but not committed without it. */
+	CHECK(create(d, &L, 1, 0, NULL, &e) == -1 && e.exit == EX_NOINPUT);
+	CHECK(strstr(e.msg, "nobody is unpacking it") != NULL);
+	CHECK(driver_exists(d, L.chain[1], &e) == 0);
+	(void)snprintf(p, sizeof(p), "%s/layers/overlay", root);
+	CHECK(count_tmp(p) == 0);
 	CHECK(create(d, &L, 0, -1, NULL, &e) == 1);
 	CHECK(create(d, &L, 1, 0, NULL, &e) == 1);
 	/* Only the diff: the whiteout is a 0/0 device, no copy of etc/os. */
@@ -739,6 +875,26 @@ ino_at(const char *path, const char *name, nlink_t *nlink)
 	if (nlink != NULL)
 		*nlink = st.st_nlink;
 	return (st.st_ino);
+}
+
+/* In a child: build chain 1, which waits for chain 0 to be committed. */
+static pid_t
+waiting_builder(const char *root, const struct layers *L)
+{
+	struct error e = ERROR_INIT;
+	struct driver *d = NULL;
+	pid_t pid;
+	int r;
+
+	if ((pid = fork()) != 0)
+		return (pid);
+	if (driver_open(root, DRIVER_OVERLAY, NULL, &d, &e) == -1)
+		_exit(10);
+	r = create(d, L, 1, 0, NULL, &e);
+	if (r == 1 && driver_exists(d, L->chain[0], &e) != 1)
+		r = -1;
+	driver_close(d);
+	_exit(r == 1 ? 0 : 11);
 }
 
 /*
@@ -795,7 +951,7 @@ overlay_hardlinks(void)
 	char root[512], base[600], p[1024], d0[900], d3[900], m[900];
 	nlink_t nl = 0;
 	double t0;
-	pid_t pid;
+	pid_t pid, pid1;
 	int fd, status;
 
 	if (geteuid() != 0) {
@@ -816,9 +972,13 @@ overlay_hardlinks(void)
 	CHECK(now_s() - t0 > 2.0 && now_s() - t0 < 30.0);
 	CHECK(driver_exists(d, L.chain[3], &e) == 0);
 	CHECK(count_tmp(base) == 0);
-	/* Chain 1 is there, chain 0 is being built meanwhile. */
-	CHECK(create(d, &L, 1, 0, NULL, &e) == 1);
+	/*
+	 * Chain 0 is being built meanwhile, and chain 1, applied, waits for
+	 * it before it commits.
+	 */
 	pid = slow_builder(root, &L);
+	(void)usleep(300000);
+	pid1 = waiting_builder(root, &L);
 	(void)usleep(300000);
 	t0 = now_s();
 	(void)memset(&st, 0, sizeof(st));
@@ -830,6 +990,8 @@ overlay_hardlinks(void)
 		printf("# %s\n", e.msg);
 	CHECK(now_s() - t0 > 0.4);
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	CHECK(waitpid(pid1, &status, 0) == pid1 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0);
 	/* bin, bin/sh and etc, etc/new came up; bin itself was listed. */
 	CHECK(st.copied_up == 3 && st.hardlinks == 2 && st.whiteouts == 1);
@@ -906,6 +1068,7 @@ main(void)
 	TEST(chain_ids);
 	TEST(conf);
 	TEST(copy_tree);
+	TEST(copy_tree_deep);
 	TEST(dir_driver);
 	TEST(sweep);
 	TEST(concurrent);

@@ -2,10 +2,13 @@
 /*
  * Unit tests for common/fsutil.c: atomic writes and their failure paths,
  * bounded reads, mkdir -p, flock conflicts between processes (and the
- * unlink-while-held dance), and rm_rf_at refusing to follow symlinks.
+ * unlink-while-held dance), rm_rf_at refusing to follow symlinks, and
+ * tree walks: deep trees under a low descriptor limit, directories moved
+ * out from under a walk.
  */
 #include <sys/types.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -447,6 +450,167 @@ rm_rf_failure(void)
 	(void)close(dfd);
 }
 
+/* depth levels of "d" below dfd/name, each holding a file "f". */
+static int
+make_deep(int dfd, const char *name, int depth)
+{
+	int fd, nfd, i, ok = 0;
+
+	if (mkdirat(dfd, name, 0755) == -1 ||
+	    (fd = openat(dfd, name, O_RDONLY | O_DIRECTORY)) == -1)
+		return (-1);
+	for (i = 0; i < depth; i++) {
+		if ((nfd = openat(fd, "f", O_WRONLY | O_CREAT, 0644)) == -1 ||
+		    close(nfd) == -1 || mkdirat(fd, "d", 0755) == -1 ||
+		    (nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY)) == -1) {
+			ok = -1;
+			break;
+		}
+		(void)close(fd);
+		fd = nfd;
+	}
+	(void)close(fd);
+	return (ok);
+}
+
+/*
+ * Run rm_rf_at(dfd, name) in a child limited to nofile descriptors;
+ * returns its exit class (0 on success).
+ */
+static int
+rm_rf_limited(int dfd, const char *name, rlim_t nofile)
+{
+	struct rlimit rl = { nofile, nofile };
+	pid_t pid;
+	int st = 0;
+
+	(void)fflush(stdout);
+	if ((pid = fork()) == 0) {
+		struct error ce = ERROR_INIT;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(99);
+		if (rm_rf_at(dfd, name, &ce) == -1) {
+			(void)printf("# rm_rf_at: %s (%s)\n", ce.msg,
+			    strerror(ce.errnum));
+			(void)fflush(stdout);
+			_exit(ce.exit);
+		}
+		_exit(0);
+	}
+	if (pid == -1 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return (-1);
+	return (WEXITSTATUS(st));
+}
+
+static void
+rm_rf_deep(void)
+{
+	struct stat st;
+	int dfd;
+
+	CHECK((dfd = fresh_dir("deep", NULL, 0)) != -1);
+	CHECK(make_deep(dfd, "t", 3000) == 0);
+	/* Far more levels than descriptors. */
+	CHECK(rm_rf_limited(dfd, "t", 64) == 0);
+	CHECK(fstatat(dfd, "t", &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT);
+	CHECK(count_entries(dfd, NULL) == 0);
+	(void)close(dfd);
+}
+
+static void
+walk_moved(void)
+{
+	struct error e = ERROR_INIT;
+	struct fswalk *w;
+	struct stat st;
+	const char *name;
+	int dfd, n = 0;
+
+	CHECK((dfd = fresh_dir("moved", NULL, 0)) != -1);
+	CHECK(mkdir_p(dfd, "t/a/b/c", 0755, &e) == 0);
+	CHECK(mkdir_p(dfd, "out/keep", 0755, &e) == 0);
+	CHECK((w = fswalk_open(dfd, "t", 0, &e)) != NULL);
+	if (w == NULL)
+		return;
+	CHECK(fswalk_next(w, &name) == 1 && strcmp(name, "a") == 0);
+	CHECK(fswalk_next(w, &name) == 0);
+	CHECK(fswalk_down(w, "a", &e) == 0 && fswalk_down(w, "b", &e) == 0);
+	CHECK(fswalk_depth(w) == 2);
+	CHECK_STREQ(fswalk_path(w), "a/b");
+	CHECK(fswalk_next(w, &name) == 1 && strcmp(name, "c") == 0);
+	/* A pod moves the directory the walk is in out of the tree. */
+	CHECK(renameat(dfd, "t/a/b", dfd, "out/b") == 0);
+	CHECK(fswalk_up(w, &name, &e) == -1 && e.exit == EX_TEMPFAIL);
+	CHECK(strstr(e.msg, "moved") != NULL);
+	/* It stays where it was: never in "out". */
+	CHECK(fswalk_depth(w) == 2 && fstat(fswalk_fd(w), &st) == 0);
+	CHECK(fswalk_down(w, "..", &e) == -1 && e.exit == EX_SOFTWARE);
+	CHECK(fswalk_down(w, "c/x", &e) == -1);
+	fswalk_close(w);
+	CHECK(fstatat(dfd, "out/keep", &st, 0) == 0);
+	/* Moved back, the walk goes up again. */
+	CHECK((w = fswalk_open(dfd, "out", FSWALK_NOLIST, &e)) != NULL);
+	if (w != NULL) {
+		CHECK(fswalk_next(w, &name) == 0);
+		CHECK(fswalk_down(w, "b", &e) == 0);
+		CHECK(fswalk_down(w, "c", &e) == 0);
+		CHECK(fswalk_up(w, &name, &e) == 0 && strcmp(name, "c") == 0);
+		CHECK(fswalk_up(w, &name, &e) == 0 && strcmp(name, "b") == 0);
+		CHECK(fswalk_up(w, &name, &e) == -1 && e.exit == EX_SOFTWARE);
+		fswalk_close(w);
+	}
+	CHECK(fswalk_open(dfd, "missing", 0, &e) == NULL &&
+	    e.exit == EX_NOINPUT && e.errnum == ENOENT);
+	CHECK(symlinkat("t", dfd, "lnk") == 0);
+	CHECK(fswalk_open(dfd, "lnk", 0, &e) == NULL);
+	CHECK(rm_rf_at(dfd, "t", &e) == 0 && rm_rf_at(dfd, "out", &e) == 0 &&
+	    rm_rf_at(dfd, "lnk", &e) == 0);
+	CHECK((n = count_entries(dfd, NULL)) == 0);
+	(void)close(dfd);
+}
+
+/*
+ * A pod renames a directory of the tree back and forth across the tree's
+ * edge while rm_rf_at removes the tree: the removal may stop (75) but
+ * never removes what lies outside.
+ */
+static void
+rm_rf_race(void)
+{
+	struct error e = ERROR_INIT;
+	struct stat st;
+	pid_t pid;
+	int dfd, i, rc, ok = 0;
+
+	CHECK((dfd = fresh_dir("race", NULL, 0)) != -1);
+	for (i = 0; i < 20; i++) {
+		CHECK(mkdir_p(dfd, "out/keep", 0755, &e) == 0);
+		CHECK(file_write_atomic(dfd, "out/keep/f", "k", 1, 0644,
+		    &e) == 0);
+		CHECK(make_deep(dfd, "t", 200) == 0);
+		(void)fflush(stdout);
+		if ((pid = fork()) == 0) {
+			for (int k = 0; k < 2000; k++) {
+				(void)renameat(dfd, "t/d/d/d", dfd, "out/m");
+				(void)renameat(dfd, "out/m", dfd, "t/d/d/d");
+			}
+			_exit(0);
+		}
+		rc = rm_rf_limited(dfd, "t", 16);
+		(void)waitpid(pid, NULL, 0);
+		CHECK(rc == 0 || rc == EX_TEMPFAIL);
+		if (rc == 0)
+			ok++;
+		CHECK(fstatat(dfd, "out/keep/f", &st, 0) == 0);
+		CHECK(rm_rf_at(dfd, "t", &e) == 0 &&
+		    rm_rf_at(dfd, "out", &e) == 0);
+	}
+	(void)printf("# %d of 20 removals finished despite the race\n", ok);
+	(void)close(dfd);
+}
+
 int
 main(void)
 {
@@ -471,6 +635,9 @@ main(void)
 	TEST(lock_unlink_dance);
 	TEST(rm_rf_no_follow);
 	TEST(rm_rf_failure);
+	TEST(rm_rf_deep);
+	TEST(walk_moved);
+	TEST(rm_rf_race);
 	if (rm_rf_at(AT_FDCWD, top, &e) == -1)
 		(void)fprintf(stdout, "# cleanup: %s\n", e.msg);
 	return (unit_done());

@@ -10,6 +10,7 @@
  * paths run in a child that switches to uid 65534.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -1186,6 +1187,80 @@ dir_times_many(void)
 	fx_done(&f);
 }
 
+/* depth levels of name below dfd, the last holding leaf; fd of the last. */
+static int
+mkdeep(int dfd, const char *top, const char *name, int depth,
+    const char *leaf)
+{
+	int fd, nfd, i;
+
+	if (mkdirat(dfd, top, 0755) == -1 ||
+	    (fd = openat(dfd, top, O_RDONLY | O_DIRECTORY)) == -1)
+		return (-1);
+	for (i = 1; i < depth && fd != -1; i++) {
+		nfd = mkdirat(fd, name, 0755) == 0 ? openat(fd, name,
+		    O_RDONLY | O_DIRECTORY) : -1;
+		(void)close(fd);
+		fd = nfd;
+	}
+	if (fd != -1 && leaf != NULL) {
+		if ((nfd = openat(fd, leaf, O_WRONLY | O_CREAT, 0644)) != -1)
+			(void)close(nfd);
+		else {
+			(void)close(fd);
+			fd = -1;
+		}
+	}
+	return (fd);
+}
+
+/*
+ * Whiteouts, opaque directories and replaced directories remove lower
+ * trees far deeper than the descriptors the process may hold.
+ */
+static void
+deep_lower_trees(void)
+{
+	struct rlimit rl = { 64, 64 };
+	struct stat st;
+	struct fx f;
+	pid_t pid;
+	int fd;
+
+	fx_init(&f);
+	CHECK(fx_make(&f, "deep-lower", "gzip") == 0);
+	CHECK((fd = mkdeep(f.rootfd, "deep", "d", 3000, "f")) != -1);
+	(void)close(fd);
+	CHECK((fd = mkdeep(f.rootfd, "deep2", "d", 3000, "f")) != -1);
+	(void)close(fd);
+	CHECK((fd = mkdeep(f.rootfd, "k", "k", 1500, "old")) != -1);
+	(void)close(fd);
+	CHECK((fd = openat(f.rootfd, "x", O_WRONLY | O_CREAT, 0644)) != -1);
+	(void)close(fd);
+	(void)fflush(stdout);
+	if ((pid = fork()) == 0) {
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			_exit(99);
+		(void)fflush(stdout);
+		_exit(fx_apply(&f, LAYER_GZIP, NULL) == 0 ? 0 : f.e.exit);
+	}
+	CHECK(run_wait(pid) == 0);
+	CHECK(missing(f.rootfd, "deep") && missing(f.rootfd, "x"));
+	CHECK(content_is(f.rootfd, "deep2", "file now"));
+	fd = openat(f.rootfd, "k", O_RDONLY | O_DIRECTORY);
+	for (int i = 1; i < 1500 && fd != -1; i++) {
+		int nfd = openat(fd, "k", O_RDONLY | O_DIRECTORY);
+
+		(void)close(fd);
+		fd = nfd;
+	}
+	CHECK(fd != -1 && content_is(fd, "new", "new"));
+	CHECK(fd != -1 && fstatat(fd, "old", &st, 0) == -1 &&
+	    errno == ENOENT);
+	(void)close(fd);
+	fx_done(&f);
+}
+
 /* ---- hardlinks into lower layers (overlay diffs) ---- */
 
 /*
@@ -1569,6 +1644,58 @@ limit_bomb(void)
 	fx_done(&f);
 }
 
+/*
+ * 64 MiB of zeros in 64 KiB of gzip: more than 100 times the blob, but
+ * under the floor by default; refused once the floor is lower, by the
+ * running total and by an entry's declared size; fine without a ratio.
+ */
+static void
+limit_ratio(void)
+{
+	struct layer_opts o = opts_mode(LAYER_WHITEOUT_DELETE);
+	struct fx f;
+
+	fx_init(&f);
+	CHECK(fx_make(&f, "bomb", "gzip") == 0);
+	o.ratio_floor = 1 << 20;
+	CHECK(fx_apply(&f, LAYER_GZIP, &o) == -1);
+	CHECK(f.e.exit == EX_DATAERR && strstr(f.e.msg, "100 times its") !=
+	    NULL && strstr(f.e.msg, "decompression bomb") != NULL);
+	CHECK(f.st.uncompressed <= f.st.compressed * 100 + (2 << 20));
+	CHECK(missing(f.rootfd, "zeros63"));
+	fx_new_root(&f);
+	CHECK(fx_apply(&f, LAYER_GZIP, NULL) == 0);
+	o.max_ratio = 0;
+	fx_new_root(&f);
+	CHECK(fx_apply(&f, LAYER_GZIP, &o) == 0 && f.st.files == 64);
+	fx_done(&f);
+	/* An entry that declares more is refused before it is written. */
+	fx_init(&f);
+	o.max_ratio = 1;
+	CHECK(fx_make(&f, "basic", "gzip") == 0);
+	CHECK(fx_apply(&f, LAYER_GZIP, &o) == -1);
+	CHECK(f.e.exit == EX_DATAERR &&
+	    strstr(f.e.msg, "'big': size 3145851 larger than the layer "
+	    "limit") != NULL);
+	CHECK(missing(f.rootfd, "big"));
+	fx_done(&f);
+}
+
+/* A filesystem down to what it must keep free stops the layer. */
+static void
+limit_space(void)
+{
+	struct layer_opts o = opts_mode(LAYER_WHITEOUT_DELETE);
+	struct fx f;
+
+	fx_init(&f);
+	o.min_free = UINT64_MAX / 2;
+	CHECK(fx_layer(&f, "basic", "gzip", &o) == -1);
+	CHECK(f.e.exit == EX_IOERR && f.e.errnum == ENOSPC &&
+	    strstr(f.e.msg, "kept free") != NULL);
+	fx_done(&f);
+}
+
 static void
 limit_header(void)
 {
@@ -1665,6 +1792,57 @@ stream_truncated(void)
 	}
 	hostile("truncated-tar", EX_DATAERR, NULL);
 	hostile("not-tar", EX_DATAERR, NULL);
+}
+
+/*
+ * A tar that ends after its last entry's data, without the padding and the
+ * end-of-archive blocks (umoci 0.4.7), or after the padding only: taken
+ * when both digests vouch for it.  Cut anywhere else, it is refused.
+ */
+static void
+stream_ends_early(void)
+{
+	static const char *kases[] = { "no-eof", "no-eof-aligned" };
+	static const char *comps[] = { "gzip", "zstd", "none" };
+	struct fx f;
+	size_t i, k;
+	int fd;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < 3; i++) {
+			fx_init(&f);
+			CHECK(fx_layer(&f, kases[k], comps[i], NULL) == 0);
+			CHECK(f.st.entries == 4 && f.st.files == 2);
+			CHECK(content_is(f.rootfd, "d/a", "first\n"));
+			CHECK(link_is(f.rootfd, "d/s", "a"));
+			CHECK(lst(f.rootfd, "d/last", &(struct stat){ 0 }) ==
+			    0);
+			CHECK(f.st.uncompressed % 512 == (k == 0 ? 1000 % 512 :
+			    0));
+			/* Nothing vouches for it: refused. */
+			fx_new_root(&f);
+			fd = open(f.blob, O_RDONLY);
+			CHECK(fx_apply_fd(&f, fd, comp_of(comps[i]), NULL,
+			    f.digest, NULL) == -1);
+			(void)close(fd);
+			CHECK(f.e.exit == EX_DATAERR &&
+			    strstr(f.e.msg, "truncated after entry 4") != NULL);
+			fx_done(&f);
+		}
+	{
+		size_t n = 0;
+		char *b;
+
+		fx_init(&f);
+		CHECK(fx_make(&f, "no-eof", "none") == 0);
+		b = slurp(AT_FDCWD, f.blob, &n);
+		CHECK(b != NULL && n % 512 == 1000 % 512 && b[n - 1] != 0);
+		free(b);
+		fx_done(&f);
+	}
+	hostile("cut-after-header", EX_DATAERR, "read tar");
+	hostile("cut-in-header", EX_DATAERR, "read tar");
+	hostile("truncated-tar", EX_DATAERR, "read tar");
 }
 
 static void
@@ -1826,6 +2004,7 @@ main(int argc, char *argv[])
 	TEST(trailing_tar_data);
 	TEST(empty_layer);
 	TEST(dir_times_many);
+	TEST(deep_lower_trees);
 	TEST(esc_dotdot);
 	TEST(esc_symlink_parent_abs);
 	TEST(esc_symlink_parent_rel);
@@ -1836,10 +2015,13 @@ main(int argc, char *argv[])
 	TEST(esc_hardlink_data);
 	TEST(esc_metadata_symlink);
 	TEST(limit_bomb);
+	TEST(limit_ratio);
+	TEST(limit_space);
 	TEST(limit_header);
 	TEST(limit_entries);
 	TEST(limit_names);
 	TEST(stream_truncated);
+	TEST(stream_ends_early);
 	TEST(stream_corrupt);
 	TEST(digest_mismatch);
 	TEST(mediatype_mismatch);

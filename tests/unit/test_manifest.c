@@ -733,6 +733,70 @@ select_fails(const struct manifest *m, const char *want, const char *msg)
 	return (true);
 }
 
+/* Can a host run an image?  host and image as "os/arch[/variant]". */
+static bool
+runs(const char *host, const char *image)
+{
+	struct error e = ERROR_INIT;
+	struct platform h, i;
+
+	if (platform_parse(host, &h, &e) == -1 ||
+	    platform_parse(image, &i, &e) == -1) {
+		(void)printf("# %s\n", e.msg);
+		return (false);
+	}
+	return (platform_runs(&h, &i));
+}
+
+static void
+host_runs(void)
+{
+	struct platform h, i;
+
+	/* FreeBSD runs its own images and, through the Linuxulator, Linux's. */
+	CHECK(runs("freebsd/amd64", "freebsd/amd64"));
+	CHECK(runs("freebsd/amd64", "linux/amd64"));
+	CHECK(runs("freebsd/amd64", "linux/386"));
+	CHECK(runs("freebsd/arm64", "linux/arm64/v8"));
+	CHECK(!runs("freebsd/amd64", "freebsd/arm64"));
+	CHECK(!runs("freebsd/amd64", "linux/arm64"));
+	CHECK(!runs("freebsd/arm64", "freebsd/amd64"));
+	CHECK(!runs("freebsd/amd64", "windows/amd64"));
+	/* Linux runs Linux's only. */
+	CHECK(runs("linux/amd64", "linux/amd64"));
+	CHECK(runs("linux/amd64", "linux/amd64/v3"));
+	CHECK(runs("linux/amd64", "linux/386"));
+	CHECK(!runs("linux/amd64", "freebsd/amd64"));
+	CHECK(!runs("linux/amd64", "linux/arm64"));
+	CHECK(!runs("linux/amd64", "linux/arm/v7"));
+	CHECK(!runs("linux/arm64/v8", "linux/amd64"));
+	CHECK(runs("linux/arm64/v8", "linux/arm64"));
+	CHECK(!runs("linux/arm64/v8", "linux/arm/v7"));
+	CHECK(!runs("linux/386", "linux/amd64"));
+	/* 32-bit arm: an older variant runs on a newer core. */
+	CHECK(runs("linux/arm/v7", "linux/arm"));
+	CHECK(runs("linux/arm/v7", "linux/arm/v6"));
+	CHECK(runs("linux/arm/v7", "linux/arm/7"));
+	CHECK(!runs("linux/arm/v6", "linux/arm"));
+	CHECK(!runs("linux/arm/v6", "linux/arm/v7"));
+	CHECK(runs("linux/arm/v6", "linux/arm/v5"));
+	/* The kernel's names, as a config may carry them. */
+	(void)memset(&h, 0, sizeof(h));
+	(void)memset(&i, 0, sizeof(i));
+	(void)snprintf(h.os, sizeof(h.os), "linux");
+	(void)snprintf(h.arch, sizeof(h.arch), "amd64");
+	(void)snprintf(i.os, sizeof(i.os), "linux");
+	(void)snprintf(i.arch, sizeof(i.arch), "x86_64");
+	CHECK(platform_runs(&h, &i));
+	(void)snprintf(i.arch, sizeof(i.arch), "aarch64");
+	CHECK(!platform_runs(&h, &i));
+	(void)snprintf(h.arch, sizeof(h.arch), "arm64");
+	CHECK(platform_runs(&h, &i));
+	/* This machine runs what it is. */
+	platform_host(&h);
+	CHECK(platform_runs(&h, &h));
+}
+
 static void
 selection(void)
 {
@@ -934,6 +998,7 @@ main(void)
 	TEST(mediatypes);
 	TEST(platforms);
 	TEST(host_platform);
+	TEST(host_runs);
 	TEST(selection);
 	TEST(config_diffids);
 	return (unit_done());

@@ -270,6 +270,44 @@ bad_layout_refused(void)
 	store_close(&s);
 }
 
+/*
+ * A root that another OCI tool made (skopeo copy ... oci:ROOT/oci:REF):
+ * the image layout alone.  Opened without create, it gets ingest/ and
+ * locks/; a root without the layout gets nothing.
+ */
+static void
+open_foreign_layout(void)
+{
+	struct error e = ERROR_INIT;
+	struct store s;
+	struct stat st;
+	char root[1024], p[1100];
+
+	(void)snprintf(root, sizeof(root), "%.1000s", root_path("skopeo"));
+	(void)snprintf(p, sizeof(p), "%s/oci/blobs/sha256", root);
+	CHECK(mkdir_p(AT_FDCWD, p, 0755, &e) == 0);
+	(void)snprintf(p, sizeof(p), "%s/oci/oci-layout", root);
+	CHECK(file_write_atomic(AT_FDCWD, p,
+	    "{\"imageLayoutVersion\":\"1.0.0\"}", 30, 0644, &e) == 0);
+	(void)snprintf(p, sizeof(p), "%s/oci/index.json", root);
+	CHECK(file_write_atomic(AT_FDCWD, p, "{\"schemaVersion\":2,"
+	    "\"manifests\":[]}", 33, 0644, &e) == 0);
+	CHECK(store_open(&s, root, false, &e) == 0);
+	if (e.msg[0] != '\0')
+		(void)printf("# %s\n", e.msg);
+	CHECK(s.ingestfd >= 0 && s.locksfd >= 0);
+	CHECK(fstatat(s.rootfd, "ingest", &st, 0) == 0 && S_ISDIR(st.st_mode));
+	CHECK(fstatat(s.rootfd, "locks", &st, 0) == 0 && S_ISDIR(st.st_mode));
+	store_close(&s);
+	/* No image layout: not a store, and nothing is made. */
+	(void)snprintf(p, sizeof(p), "%.1000s", root_path("notastore"));
+	CHECK(mkdir(p, 0700) == 0);
+	error_clear(&e);
+	CHECK(store_open(&s, p, false, &e) == -1 && e.exit == EX_NOINPUT);
+	CHECK(strstr(e.msg, "'oci' is missing") != NULL);
+	CHECK(count_entries(AT_FDCWD, p, NULL) == 0);
+}
+
 static void
 blobs(void)
 {
@@ -1063,6 +1101,7 @@ main(void)
 	TEST(open_creates_layout);
 	TEST(open_race);
 	TEST(bad_layout_refused);
+	TEST(open_foreign_layout);
 	TEST(blobs);
 	TEST(ingest_commit_ok);
 	TEST(ingest_mismatch);
