@@ -158,9 +158,10 @@ driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 {
 	char *buf = NULL, *line, *next, *key, *val, *eq;
 	size_t lineno = 0;
-	int rv = -1;
+	int rv = -1, r;
 
 	(void)memset(c, 0, sizeof(*c));
+	limits_init(&c->limits);
 	if (file_read_all(rootfd, CONF_NAME, CONF_MAX, &buf, NULL, ep) == -1) {
 		if (ep->exit == EX_NOINPUT && ep->errnum == ENOENT) {
 			error_clear(ep);
@@ -193,7 +194,9 @@ driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 				goto bad;
 			(void)snprintf(c->zfs_dataset, sizeof(c->zfs_dataset),
 			    "%s", val);
-		} else {
+		} else if ((r = limits_set(&c->limits, key, val, ep)) == -1)
+			goto bad;
+		else if (r == 0) {
 			error_set(ep, EX_CONFIG, 0, "%s:%zu: unknown key '%s'",
 			    CONF_NAME, lineno, key);
 			goto out;
@@ -205,8 +208,10 @@ bad:
 	ep->exit = EX_CONFIG;
 	error_wrap(ep, "%s:%zu", CONF_NAME, lineno);
 out:
-	if (rv == -1)
+	if (rv == -1) {
 		(void)memset(c, 0, sizeof(*c));
+		limits_init(&c->limits);
+	}
 	free(buf);
 	return (rv);
 }
@@ -214,8 +219,8 @@ out:
 int
 driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 {
-	char buf[512];
-	int n;
+	char buf[1024];
+	int n, m;
 
 	n = snprintf(buf, sizeof(buf), "# berth root configuration\n");
 	if (c->has_driver)
@@ -224,6 +229,11 @@ driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 	if (c->zfs_dataset[0] != '\0')
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
 		    "zfs_dataset=%s\n", c->zfs_dataset);
+	if ((m = limits_format(&c->limits, buf + n, sizeof(buf) - (size_t)n)) ==
+	    -1)
+		return (error_set(ep, EX_SOFTWARE, 0, "%s: too long",
+		    CONF_NAME));
+	n += m;
 	if (file_write_atomic(rootfd, CONF_NAME, buf, (size_t)n, 0644,
 	    ep) == -1)
 		return (error_wrap(ep, "%s", CONF_NAME));

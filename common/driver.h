@@ -36,6 +36,7 @@
 
 #include "common/digest.h"
 #include "common/layer.h"
+#include "common/limits.h"
 #include "common/manifest.h"
 
 struct error;
@@ -71,22 +72,31 @@ int	driver_chain_id(const char *, const char *, char *, struct error *);
 
 /*
  * $ROOT/berth.conf: lines "key=value", '#' comments and blank lines
- * ignored.  Keys: driver (dir, overlay, zfs) and zfs_dataset.
+ * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset, and the
+ * resource limits of common/limits.h (max_blob_size, max_image_size,
+ * min_free_space, max_layer_size, max_layer_expansion).
  */
 struct driver_conf {
 	bool			has_driver;
 	enum driver_kind	driver;
 	char			zfs_dataset[DRIVER_DATASET_MAX];  /* or "" */
+	struct limits		limits;		/* defaults, then the file's */
 };
 
 /*
  * Read rootfd/berth.conf into *c.  Returns 1 if it was read, 0 if absent
- * (*c zeroed), -1 with EX_CONFIG naming the line if malformed (unknown
- * key, bad driver or dataset name, line too long, file over 64 KiB).
+ * (*c zeroed but for c->limits, which holds the defaults), -1 with
+ * EX_CONFIG naming the line if malformed (unknown key, bad driver or
+ * dataset name, bad limit, line too long, file over 64 KiB).  A program
+ * that enforces a limit reads it from c->limits, e.g.
+ * limits_layer_max_bytes(&c.limits, blob_size) for a layer.
  */
 int	driver_conf_read(int, struct driver_conf *, struct error *);
 
-/* Write rootfd/berth.conf atomically from *c. */
+/*
+ * Write rootfd/berth.conf atomically from *c, with the limits that are on
+ * and differ from the defaults (limits_format()).
+ */
 int	driver_conf_write(int, const struct driver_conf *, struct error *);
 
 /*

@@ -284,6 +284,63 @@ conf(void)
 	(void)close(fd);
 }
 
+/* The resource limits in berth.conf, next to the driver keys. */
+static void
+conf_limits(void)
+{
+	static const char text[] = "driver=dir\nmax_blob_size = 512M\n"
+	    "max_image_size=2G\nmin_free_space=0\n"
+	    "max_layer_expansion=20x\n";
+	struct error e = ERROR_INIT;
+	struct driver_conf c, r;
+	char dir[512], path[600], *buf = NULL;
+	size_t len;
+	int fd;
+
+	mkpath(dir, sizeof(dir), "conf-limits");
+	(void)mkdir(dir, 0700);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd != -1);
+	(void)snprintf(path, sizeof(path), "%s/berth.conf", dir);
+	/* No file: the defaults. */
+	CHECK(driver_conf_read(fd, &r, &e) == 0);
+	CHECK(r.limits.max_blob_size == LIMITS_BLOB_SIZE_DEFAULT);
+	CHECK(r.limits.max_layer_expansion == LIMITS_EXPANSION_DEFAULT);
+	CHECK(file_write_atomic(AT_FDCWD, path, text, sizeof(text) - 1,
+	    0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.driver == DRIVER_DIR);
+	CHECK(r.limits.max_blob_size == 512LL << 20);
+	CHECK(r.limits.max_image_size == 2LL << 30);
+	CHECK(r.limits.min_free_space == 0);
+	CHECK(r.limits.max_layer_expansion == 20);
+	CHECK(r.limits.max_layer_size == LIMITS_LAYER_SIZE_DEFAULT);
+	/* Written back: what is on and not the default survives. */
+	CHECK(driver_conf_write(fd, &r, &e) == 0);
+	CHECK(driver_conf_read(fd, &c, &e) == 1);
+	CHECK(c.limits.max_blob_size == 512LL << 20 &&
+	    c.limits.max_image_size == 2LL << 30 &&
+	    c.limits.max_layer_expansion == 20);
+	/* A zeroed conf written by a driver chooser turns nothing off. */
+	(void)memset(&c, 0, sizeof(c));
+	c.has_driver = true;
+	c.driver = DRIVER_OVERLAY;
+	CHECK(driver_conf_write(fd, &c, &e) == 0);
+	CHECK(file_read_all(fd, "berth.conf", 4096, &buf, &len, &e) == 0);
+	CHECK(buf != NULL && strstr(buf, "max_") == NULL &&
+	    strstr(buf, "min_") == NULL);
+	free(buf);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 &&
+	    r.limits.min_free_space == LIMITS_FREE_SPACE_DEFAULT);
+	/* A bad value is a configuration error naming line and key. */
+	CHECK(file_write_atomic(AT_FDCWD, path, "driver=dir\n"
+	    "max_blob_size=lots\n", 30, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
+	CHECK(strstr(e.msg, "berth.conf:2") != NULL &&
+	    strstr(e.msg, "max_blob_size") != NULL);
+	CHECK(r.limits.max_blob_size == LIMITS_BLOB_SIZE_DEFAULT);
+	(void)close(fd);
+}
+
 /* A source tree with every kind of thing the copier must preserve. */
 static void
 make_src(const char *src)
@@ -905,6 +962,7 @@ main(void)
 	TEST(datasets);
 	TEST(chain_ids);
 	TEST(conf);
+	TEST(conf_limits);
 	TEST(copy_tree);
 	TEST(dir_driver);
 	TEST(sweep);
