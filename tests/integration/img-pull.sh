@@ -1077,6 +1077,103 @@ fault_404() {
 }
 t_case "fault: 404 on manifest (MANIFEST_UNKNOWN) and blob: 66" fault_404
 
+# Issue #8: a registry that cuts every reply short is given up on within
+# the retry budget (6 attempts): only a blob whose partial download grows,
+# from a server that resumes, renews it.  Each run is wrapped in timeout(1)
+# so that a regression ends the case instead of hanging it (124).
+
+retry_cut_manifest() {
+	fault_setup
+	faultproxy_rules '[{"method": "GET", "path": "/manifests/",
+	    "action": "cut", "bytes": 100}]'
+	check_stderr_match 75 "fetch manifest .*\\(gave up after 6 attempts\\)" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq 6 "$(proxy_count -f cut GET /manifests/)" "manifest GETs"
+	check_eq 0 "$(nentries "$root")" "entries"
+	check_eq 0 "$(nblobs "$root")" "blobs"
+}
+t_case "retry: a manifest cut short every time: 75 after 6 attempts" \
+    retry_cut_manifest
+
+retry_cut_token() {
+	tokenserver_start --public '^test/'
+	faultproxy_start "127.0.0.1:$TOKEN_PORT"
+	registry_start --token "http://$PROXY/token" "$TOKEN_ISSUER" \
+	    "$TOKEN_SERVICE" "$TOKEN_CERT"
+	authcfg "$T/dc-anon.$$" '{}'
+	root=$(newroot)
+	faultproxy_rules '[{"method": "GET", "path": "^/token",
+	    "action": "cut", "bytes": 20}]'
+	check_stderr_match 75 "gave up after 6 attempts" \
+	    timeout 120 img-pull -R "$root" "$REG/test/bb:1"
+	check_eq 6 "$(proxy_count -f cut GET '^/token')" "token GETs"
+	check_eq 0 "$(nentries "$root")" "entries"
+	# The token service itself works: the same pull without the fault
+	# gets as far as the empty registry's "unknown".
+	faultproxy_rules '[]'
+	check_stderr_match 66 'NAME_UNKNOWN|MANIFEST_UNKNOWN' \
+	    timeout 120 img-pull -R "$root" "$REG/test/bb:1"
+}
+t_case "retry: a token response cut short every time: 75 after 6 attempts" \
+    retry_cut_token
+
+# A server that ignores Range: the partial never gets past its first cut,
+# and it is of no use to a later run either.
+retry_cut_norange() {
+	fault_setup
+	faultproxy_rules "[{\"method\": \"GET\", \"path\": \"/blobs/$BB_LAYER\",
+	    \"action\": \"cut\", \"bytes\": 300000, \"ignore_range\": true}]"
+	check_stderr_match 75 "fetch blob .*\\(gave up after 6 attempts\\)" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	# The first cut made progress (a budget starting with it), the five
+	# after it, with a Range answered in full, none.
+	check_eq 6 "$(proxy_count -f cut GET "/blobs/$BB_LAYER\$")" "layer GETs"
+	check_eq 5 "$(blob_log "$BB_LAYER" \
+	    'map(select(.range == "bytes=300000-" and .status == 200)) |
+	    length')" "GETs with a Range answered in full"
+	no_blob "$root" "$BB_LAYER" layer
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+	check_eq 0 "$(nentries "$root")" "entries"
+	store_ok "$root"
+}
+t_case "retry: blob cut short, Range ignored: 75, partial discarded" \
+    retry_cut_norange
+
+# Cut before the first byte of the body, every time: bounded, and not even
+# an empty partial is left behind.
+retry_cut_empty() {
+	fault_setup
+	faultproxy_rules "[{\"method\": \"GET\", \"path\": \"/blobs/$BB_LAYER\",
+	    \"action\": \"cut\", \"bytes\": 0}]"
+	check_stderr_match 75 "gave up after 6 attempts" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq 6 "$(proxy_count -f cut GET "/blobs/$BB_LAYER\$")" "layer GETs"
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+	check_eq 0 "$(nentries "$root")" "entries"
+}
+t_case "retry: blob cut at byte 0 every time: 75, no empty partial left" \
+    retry_cut_empty
+
+# A partial that grows on every attempt keeps the download going past the
+# 6 attempts a request has otherwise.
+retry_growing() {
+	fault_setup
+	step=$((BB_LAYER_SIZE / 10))
+	faultproxy_rules "[{\"method\": \"GET\", \"path\": \"/blobs/$BB_LAYER\",
+	    \"action\": \"cut\", \"bytes\": $step, \"times\": 8}]"
+	check_exit 0 timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+	check_eq 8 "$(proxy_count -f cut GET "/blobs/$BB_LAYER\$")" "cut GETs"
+	check_eq "none bytes=$step- bytes=$((2 * step))-" "$(blob_log \
+	    "$BB_LAYER" '.[0:3] | map(.range // "none") | join(" ")')" \
+	    "Ranges of the first GETs"
+	check_eq "bytes=$((8 * step))- 206" "$(blob_log "$BB_LAYER" \
+	    '.[-1] | "\(.range) \(.status)"')" "the last GET"
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+}
+t_case "retry: a blob that grows on each of 8 cuts is resumed to the end" \
+    retry_growing
+
 # ---------------------------------------------------------------- 11
 
 pull_concurrent() {
