@@ -1174,6 +1174,194 @@ retry_growing() {
 t_case "retry: a blob that grows on each of 8 cuts is resumed to the end" \
     retry_growing
 
+# Issue #8: limits on what an image may claim (65 before any download),
+# and on the free space a download leaves (73), with nothing left behind.
+
+# ingest_empty ROOT: no partial download, not even an empty one, and no
+# more than a few KiB under ROOT/ingest.
+ingest_empty() {
+	check_eq "" "$(find "$1/ingest" -type f -name '*.partial')" \
+	    "partial downloads"
+	check_num "$(du -sk "$1/ingest" | cut -f1)" -le 16 "KiB in ingest/"
+}
+
+limit_huge_descriptor() {
+	fault_setup
+	jq -c '.layers[0].size = 1099511627776' "$T/bb.json" >"$T/huge.$$"
+	put_manifest "$REG" test/bb huge "$T/huge.$$" "$MT_OCI_MANIFEST"
+	check_stderr_match 65 "blob '$BB_LAYER': 1099511627776 bytes, over \
+the max_blob_size limit of 10737418240 bytes" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:huge"
+	check_eq 1 "$(wc -l <"$T_STDERR" | tr -d ' ')" "lines of stderr"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	no_blob "$root" "$BB_LAYER" layer
+	check_eq 0 "$(nentries "$root")" "entries"
+}
+t_case "limits: a layer descriptor claiming 1 TiB: 65 before any download" \
+    limit_huge_descriptor
+
+limit_blob_size() {
+	fault_setup
+	check_stderr_match 65 "blob '$BIG_LAYER': $BIG_LAYER_SIZE bytes, over \
+the max_blob_size limit of 4194304 bytes" \
+	    img-pull -R "$root" --max-blob-size 4M "$PROXY/test/big:1"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_eq 0 "$(nentries "$root")" "entries"
+	# The same from berth.conf; an option overrides it.
+	root=$(newroot)
+	mkdir -p "$root"
+	printf '# test\nmax_blob_size = 4M\n' >"$root/berth.conf"
+	check_stderr_match 65 "over the max_blob_size limit of 4194304 bytes" \
+	    img-pull -R "$root" "$PROXY/test/big:1"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_exit 0 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_exit 0 img-pull -R "$root" --max-blob-size 0 "$PROXY/test/big:1"
+	pulled_ok "$root" "$PROXY/test/big:1" "$BIG_MAN" "$T/big.json"
+	ingest_empty "$root"
+	# A bad value: 64 as an option, 78 in berth.conf.
+	check_stderr_match 64 "max-blob-size.*'lots'" \
+	    img-pull -R "$root" --max-blob-size lots "$PROXY/test/bb:1"
+	check_stderr_match 64 "min-free-space" \
+	    img-pull -R "$root" --min-free-space -1 "$PROXY/test/bb:1"
+	printf 'max_image_size=lots\n' >"$root/berth.conf"
+	check_stderr_match 78 "berth.conf:1: max_image_size: 'lots'" \
+	    img-pull -R "$root" "$PROXY/test/bb:1"
+}
+t_case "limits: --max-blob-size and berth.conf max_blob_size: 65, no download" \
+    limit_blob_size
+
+limit_image_size() {
+	fault_setup
+	cfg_size=$(jq -r .config.size "$T/bb.json")
+	total=$((cfg_size + BB_LAYER_SIZE))
+	check_stderr_match 65 "image '$BB_MAN': $total bytes of config and \
+layers, over the max_image_size limit of $((total - 1)) bytes" \
+	    img-pull -R "$root" --max-image-size "$((total - 1))" \
+	    "$PROXY/test/bb:1"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_eq 0 "$(nentries "$root")" "entries"
+	printf 'max_image_size=%s\n' "$((total - 1))" >"$root/berth.conf"
+	check_exit 65 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_exit 0 img-pull -R "$root" --max-image-size "$total" \
+	    "$PROXY/test/bb:1"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+}
+t_case "limits: an image over --max-image-size or max_image_size: 65" \
+    limit_image_size
+
+# small_fs MiB: mount a tmpfs of that size at $T/small.N (unmounted by the
+# case's cleanup) and print its path.
+small_fs() {
+	_sf=$(mktemp -d "$T/small.XXXXXX")
+	mount -t tmpfs -o "size=${1}m,mode=0755" tmpfs "$_sf" || return 1
+	t_cleanup_add "umount '$_sf'"
+	echo "$_sf"
+}
+
+# free_kib DIR: KiB available to anyone on the filesystem of DIR.
+free_kib() {
+	df -Pk "$1" | awk 'NR == 2 { print $4 }'
+}
+
+limit_free_space() {
+	skip_unless_root
+	skip_unless_platform linux
+	faultproxy_start "$REG"
+	fs=$(small_fs 8)
+	root="$fs/root"
+	before=$(free_kib "$fs")
+	# 12 MiB of layer cannot fit in 8 MiB: refused before any download.
+	check_stderr_match 73 "not enough space in '$root/ingest'.*\
+min_free_space 1048576 kept" \
+	    img-pull -R "$root" --min-free-space 1M "$PROXY/test/big:1"
+	check_eq 1 "$(wc -l <"$T_STDERR" | tr -d ' ')" "lines of stderr"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_num "$(free_kib "$fs")" -ge "$((before - 256))" "KiB free after"
+	# The default min_free_space (256 MiB) does not fit either.
+	check_stderr_match 73 "min_free_space 268435456 kept" \
+	    img-pull -R "$root" "$PROXY/test/bb:1"
+	# A small image fits, with 1 MiB kept free.
+	check_exit 0 img-pull -R "$root" --min-free-space 1M "$PROXY/test/bb:1"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+	ingest_empty "$root"
+}
+t_case "limits: no room for the image on the root's filesystem: 73, no partial" \
+    limit_free_space
+
+# The space runs out while a layer downloads (something else fills the
+# filesystem meanwhile): the download stops before the filesystem is full
+# and its partial is discarded.
+limit_free_space_writing() {
+	skip_unless_root
+	skip_unless_platform linux
+	faultproxy_start "$REG"
+	fs=$(small_fs 24)
+	root="$fs/root"
+	part=$(partial "$root" "$BIG_LAYER")
+	faultproxy_rules "[{\"method\": \"GET\",
+	    \"path\": \"/blobs/$BIG_LAYER\",
+	    \"action\": \"delay\", \"bytes\": 5000000, \"seconds\": 10,
+	    \"times\": 1}]"
+	img-pull -R "$root" --min-free-space 1M "$PROXY/test/big:1" \
+	    >"$T/fill.out" 2>"$T/fill.err" &
+	pid=$!
+	if ! t_wait 30 sh -c "test \"\$(wc -c <'$part')\" -ge 4000000"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		cat "$T/fill.err" >&2
+		fail "the download did not get to 4 MB"
+	fi
+	# The small blobs are in by now; leave 2 MiB free, in which the 7 MB
+	# of the layer still to come do not fit.
+	for d in $(jq -r '.config.digest, .layers[0].digest' "$T/big.json"); do
+		if ! t_wait 30 test -f "$(blob "$root" "$d")"; then
+			kill -KILL "$pid" 2>/dev/null || true
+			fail "blob $d did not arrive"
+		fi
+	done
+	avail=$(free_kib "$fs")
+	head -c "$(((avail - 2048) * 1024))" /dev/zero >"$fs/filler"
+	rc=0
+	wait "$pid" || rc=$?
+	check_eq 73 "$rc" "exit status"
+	check_grep "blob '$BIG_LAYER': stopped: not enough space" "$T/fill.err"
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+	no_blob "$root" "$BIG_LAYER" layer
+	check_num "$(free_kib "$fs")" -ge 2048 "KiB free after"
+	rm -f "$fs/filler"
+	ingest_empty "$root"
+	check_eq 0 "$(nentries "$root")" "entries"
+}
+t_case "limits: space running out mid-layer: 73, stopped early, discarded" \
+    limit_free_space_writing
+
+# Wrong bytes an earlier run left (or a registry sent, then cut): resumed,
+# found out at the end, discarded; the next run starts over and completes.
+limit_corrupt_partial() {
+	fault_setup
+	mkdir -p "$root/ingest"
+	head -c 300000 /dev/urandom >"$(partial "$root" "$BB_LAYER")"
+	check_stderr_match 65 "digest mismatch for blob '$BB_LAYER'" \
+	    img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq "bytes=300000- 206" "$(blob_log "$BB_LAYER" \
+	    'map("\(.range // "none") \(.status)") | join(", ")')" \
+	    "the resumed GET"
+	ingest_empty "$root"
+	no_blob "$root" "$BB_LAYER" layer
+	: >"$PROXY_LOG"
+	check_exit 0 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq "none 200" "$(blob_log "$BB_LAYER" \
+	    'map("\(.range // "none") \(.status)") | join(", ")')" \
+	    "the GET of the next run"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+}
+t_case "limits: a corrupt partial: 65 once resumed, discarded, then pulled" \
+    limit_corrupt_partial
+
 # ---------------------------------------------------------------- 11
 
 pull_concurrent() {
