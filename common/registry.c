@@ -698,6 +698,27 @@ oom:
 }
 
 /*
+ * A 416 to a Range request: the partial is the whole blob if the server
+ * says so (Content-Range "bytes STAR/TOTAL", TOTAL the start we asked),
+ * else the server botched the Range: start over without one.
+ */
+static enum outcome
+on_416(struct blob_state *b, const struct http_resp *resp, struct error *ep)
+{
+	int64_t first, last, total;
+
+	if (http_content_range_parse(resp->content_range, &first, &last,
+	    &total) == 0 && total == b->start) {
+		b->complete = true;
+		return (XF_OK);
+	}
+	b->norange = true;
+	error_set(ep, EX_PROTOCOL, 0, "range from %lld not satisfiable "
+	    "(HTTP 416)", (long long)b->start);
+	return (XF_AGAIN);
+}
+
+/*
  * One attempt: the request, its redirects and its authentication rounds.
  * *retry_afterp (seconds, -1 if none) is set for XF_RETRY.
  */
@@ -715,7 +736,6 @@ xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
 	enum outcome out = XF_FAIL;
 	bool at_registry;
 	int hops = 0, rc;
-	int64_t first, last, total;
 	long long left;
 
 	memset(&ar, 0, sizeof(ar));
@@ -829,18 +849,7 @@ xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
 		}
 		if (resp->status == 416 && x->blob != NULL &&
 		    x->blob->start > 0) {
-			if (http_content_range_parse(resp->content_range,
-			    &first, &last, &total) == 0 &&
-			    total == x->blob->start) {
-				x->blob->complete = true;
-				out = XF_OK;
-				break;
-			}
-			x->blob->norange = true;
-			error_set(ep, EX_PROTOCOL, 0,
-			    "range from %lld not satisfiable (HTTP 416)",
-			    (long long)x->blob->start);
-			out = XF_AGAIN;
+			out = on_416(x->blob, resp, ep);
 			break;
 		}
 		status_error(r, resp, at_registry, ep);
