@@ -20,8 +20,8 @@ COMMON_OBJS = common/auth.o common/cleanup.o common/decomp.o \
 	common/digest.o common/dockercfg.o common/driver.o \
 	common/driver_build.o common/driver_dir.o common/driver_overlay.o \
 	common/driver_zfs.o common/error.o common/fsutil.o common/http.o \
-	common/image.o \
-	common/jailspec.o common/jsonx.o common/layer.o common/log.o \
+	common/image.o common/jailspec.o common/jsonx.o common/layer.o \
+	common/limits.o common/log.o \
 	common/manifest.o common/num.o common/passwd.o common/pod.o \
 	common/podspec.o common/progress.o common/ref.o common/registry.o \
 	common/sbx_exec.o \
@@ -37,7 +37,7 @@ PROGS	= bin/img-pull bin/img-unpack bin/pod-exec bin/pod-render
 UNIT_TESTS = tests/unit/test_auth tests/unit/test_digest \
 	tests/unit/test_dockercfg tests/unit/test_driver tests/unit/test_error \
 	tests/unit/test_fsutil tests/unit/test_jailspec tests/unit/test_layer \
-	tests/unit/test_manifest tests/unit/test_num tests/unit/test_passwd \
+	tests/unit/test_limits tests/unit/test_manifest tests/unit/test_num tests/unit/test_passwd \
 	tests/unit/test_pod tests/unit/test_podspec tests/unit/test_ref \
 	tests/unit/test_sbx tests/unit/test_store tests/unit/test_sysfilter
 ALL_OBJS = $(COMMON_OBJS) $(IMG_PULL_OBJS) $(IMG_UNPACK_OBJS) \
@@ -95,6 +95,8 @@ tests/unit/test_podspec: tests/unit/test_podspec.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_podspec.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_layer: tests/unit/test_layer.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_layer.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
+tests/unit/test_limits: tests/unit/test_limits.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ tests/unit/test_limits.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_manifest: tests/unit/test_manifest.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ tests/unit/test_manifest.o common/libcommon.a $(DEP_LIBS) $(PLAT_LIBS)
 tests/unit/test_num: tests/unit/test_num.o common/libcommon.a

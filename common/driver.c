@@ -156,72 +156,14 @@ trim(char *s)
 }
 
 int
-driver_expansion_parse(const char *s, struct driver_expansion *x,
-    struct error *ep)
-{
-	char *copy, *term, *next;
-	long long v;
-	int rv = -1;
-
-	(void)memset(x, 0, sizeof(*x));
-	copy = xstrdup(s);
-	for (term = copy; term != NULL; term = next) {
-		if ((next = strchr(term, ',')) != NULL)
-			*next++ = '\0';
-		term = trim(term);
-		if (strcmp(term, "off") == 0 || (*term != '\0' &&
-		    strspn(term, "0123456789") == strlen(term))) {
-			if (x->has_ratio) {
-				error_set(ep, EX_USAGE, 0, "'%s': two ratios",
-				    s);
-				goto out;
-			}
-			v = 0;
-			if (strcmp(term, "off") != 0 && parse_num(term, 0,
-			    1000000, &v, ep) == -1)
-				goto out;
-			x->has_ratio = true;
-			x->ratio = (uint64_t)v;
-		} else {
-			if (x->has_max) {
-				error_set(ep, EX_USAGE, 0, "'%s': two sizes",
-				    s);
-				goto out;
-			}
-			if (parse_size(term, &v, ep) == -1 || v == 0) {
-				error_set(ep, EX_USAGE, 0, "'%s': '%s' is "
-				    "neither a ratio (\"50\", \"off\") nor a "
-				    "size (\"20G\")", s, term);
-				goto out;
-			}
-			x->has_max = true;
-			x->max = (uint64_t)v;
-		}
-	}
-	rv = 0;
-out:
-	free(copy);
-	return (rv);
-}
-
-void
-driver_expansion_apply(const struct driver_expansion *x,
-    struct layer_opts *o)
-{
-	if (x->has_ratio)
-		o->max_ratio = x->ratio;
-	if (x->has_max)
-		o->max_bytes = x->max;
-}
-
-int
 driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 {
 	char *buf = NULL, *line, *next, *key, *val, *eq;
 	size_t lineno = 0;
-	int rv = -1;
+	int rv = -1, r;
 
 	(void)memset(c, 0, sizeof(*c));
+	limits_init(&c->limits);
 	if (file_read_all(rootfd, CONF_NAME, CONF_MAX, &buf, NULL, ep) == -1) {
 		if (ep->exit == EX_NOINPUT && ep->errnum == ENOENT) {
 			error_clear(ep);
@@ -254,12 +196,9 @@ driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 				goto bad;
 			(void)snprintf(c->zfs_dataset, sizeof(c->zfs_dataset),
 			    "%s", val);
-		} else if (strcmp(key, "max_layer_expansion") == 0) {
-			if (driver_expansion_parse(val, &c->expansion,
-			    ep) == -1)
-				goto bad;
-			c->has_expansion = true;
-		} else {
+		} else if ((r = limits_set(&c->limits, key, val, ep)) == -1)
+			goto bad;
+		else if (r == 0) {
 			error_set(ep, EX_CONFIG, 0, "%s:%zu: unknown key '%s'",
 			    CONF_NAME, lineno, key);
 			goto out;
@@ -271,8 +210,10 @@ bad:
 	ep->exit = EX_CONFIG;
 	error_wrap(ep, "%s:%zu", CONF_NAME, lineno);
 out:
-	if (rv == -1)
+	if (rv == -1) {
 		(void)memset(c, 0, sizeof(*c));
+		limits_init(&c->limits);
+	}
 	free(buf);
 	return (rv);
 }
@@ -280,8 +221,8 @@ out:
 int
 driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 {
-	char buf[512], ratio[32] = "", max[32] = "";
-	int n;
+	char buf[1024];
+	int n, m;
 
 	n = snprintf(buf, sizeof(buf), "# berth root configuration\n");
 	if (c->has_driver)
@@ -290,18 +231,11 @@ driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 	if (c->zfs_dataset[0] != '\0')
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
 		    "zfs_dataset=%s\n", c->zfs_dataset);
-	if (c->has_expansion && c->expansion.has_ratio &&
-	    c->expansion.ratio == 0)
-		(void)snprintf(ratio, sizeof(ratio), "off");
-	else if (c->has_expansion && c->expansion.has_ratio)
-		(void)snprintf(ratio, sizeof(ratio), "%" PRIu64,
-		    c->expansion.ratio);
-	if (c->has_expansion && c->expansion.has_max)
-		(void)snprintf(max, sizeof(max), "%s%" PRIu64 "b",
-		    ratio[0] != '\0' ? "," : "", c->expansion.max);
-	if (ratio[0] != '\0' || max[0] != '\0')
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
-		    "max_layer_expansion=%s%s\n", ratio, max);
+	if ((m = limits_format(&c->limits, buf + n, sizeof(buf) - (size_t)n)) ==
+	    -1)
+		return (error_set(ep, EX_SOFTWARE, 0, "%s: too long",
+		    CONF_NAME));
+	n += m;
 	if (file_write_atomic(rootfd, CONF_NAME, buf, (size_t)n, 0644,
 	    ep) == -1)
 		return (error_wrap(ep, "%s", CONF_NAME));

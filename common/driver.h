@@ -38,6 +38,7 @@
 
 #include "common/digest.h"
 #include "common/layer.h"
+#include "common/limits.h"
 #include "common/manifest.h"
 
 struct error;
@@ -72,48 +73,31 @@ int	driver_dataset_validate(const char *, struct error *);
 int	driver_chain_id(const char *, const char *, char *, struct error *);
 
 /*
- * How far a layer may expand (max_layer_expansion in berth.conf, and
- * img-unpack --max-layer-expansion): "RATIO", "SIZE" or "RATIO,SIZE".  A
- * plain number is a ratio: a layer's tar stream may be that many times its
- * blob, but never less than LAYER_RATIO_FLOOR_DEFAULT ("0" or "off": no
- * ratio).  A number with a unit (k, M, G, T; binary) is an absolute cap
- * on the tar stream.  What is not given keeps layer_opts_init()'s value.
- */
-struct driver_expansion {
-	bool		has_ratio;
-	uint64_t	ratio;
-	bool		has_max;
-	uint64_t	max;		/* bytes */
-};
-
-/* Parse s into *x (zeroed first).  EX_USAGE naming the bad term. */
-int	driver_expansion_parse(const char *, struct driver_expansion *,
-	    struct error *);
-/* Set what x gives in o (max_ratio, max_bytes). */
-void	driver_expansion_apply(const struct driver_expansion *,
-	    struct layer_opts *);
-
-/*
  * $ROOT/berth.conf: lines "key=value", '#' comments and blank lines
- * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset and
- * max_layer_expansion (struct driver_expansion).
+ * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset, and the
+ * resource limits of common/limits.h (max_blob_size, max_image_size,
+ * min_free_space, max_layer_size, max_layer_expansion).
  */
 struct driver_conf {
 	bool			has_driver;
 	enum driver_kind	driver;
 	char			zfs_dataset[DRIVER_DATASET_MAX];  /* or "" */
-	bool			has_expansion;
-	struct driver_expansion	expansion;
+	struct limits		limits;		/* defaults, then the file's */
 };
 
 /*
  * Read rootfd/berth.conf into *c.  Returns 1 if it was read, 0 if absent
- * (*c zeroed), -1 with EX_CONFIG naming the line if malformed (unknown
- * key, bad driver or dataset name, line too long, file over 64 KiB).
+ * (*c zeroed but for c->limits, which holds the defaults), -1 with
+ * EX_CONFIG naming the line if malformed (unknown key, bad driver or
+ * dataset name, bad limit, line too long, file over 64 KiB).  A program
+ * that enforces a limit reads it from c->limits.
  */
 int	driver_conf_read(int, struct driver_conf *, struct error *);
 
-/* Write rootfd/berth.conf atomically from *c. */
+/*
+ * Write rootfd/berth.conf atomically from *c, with the limits that are on
+ * and differ from the defaults (limits_format()).
+ */
 int	driver_conf_write(int, const struct driver_conf *, struct error *);
 
 /*

@@ -450,6 +450,8 @@ http_exchange(struct http_client *hc, const struct http_req *req,
 	SET(CURLOPT_CONNECTTIMEOUT, hc->timeout);
 	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 	SET(CURLOPT_LOW_SPEED_TIME, hc->timeout);
+	if (req->timeout_ms > 0)
+		SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	SET(CURLOPT_BUFFERSIZE, RECV_BUFFER);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_ERRORBUFFER, errbuf);

@@ -99,6 +99,9 @@ struct http_req {
 					   the pool (no cached connection or
 					   DNS entry is used or left behind) */
 	struct http_sink *sink;		/* where a 2xx body goes, or NULL */
+	long		 timeout_ms;	/* the whole exchange, 0: no limit
+					   (but the client's timeout without
+					   progress) */
 };
 
 /*

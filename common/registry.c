@@ -30,9 +30,17 @@
  * - Retries: transport failures (refused, reset, timeout, truncated body,
  *   HTTP/2 stream errors) and HTTP 408/429/500/502/503/504 are retried with
  *   full-jitter exponential backoff (200 ms doubling up to 10 s) or after
- *   Retry-After, at most max_tries attempts and max_seconds of retrying;
- *   both budgets start over whenever an attempt received body bytes, so a
- *   long download over a flaky link keeps resuming.
+ *   Retry-After, at most max_tries attempts and max_seconds of retrying.
+ *   Both budgets start over only when an attempt at a blob made its
+ *   partial download longer than it ever was, with the server honouring
+ *   Range requests, so a long download over a flaky link keeps resuming.
+ *   Nothing else counts as progress (issue #8: a registry that cuts every
+ *   reply short must not keep us retrying forever): not the bytes of a
+ *   manifest or token response, which start from zero again, nor a blob
+ *   that the server sends from its first byte again (it ignored our Range,
+ *   or botched one).  Requests other than blobs also have max_seconds in
+ *   all, transfers included.  A blob download that fails after the server
+ *   showed it cannot resume leaves an empty partial (ingest_reset()).
  * - Exit classes: 404 and *_UNKNOWN EX_NOINPUT; 401/403, UNAUTHORIZED,
  *   DENIED EX_NOPERM; 429, TOOMANYREQUESTS, 5xx and timeouts after the last
  *   retry EX_TEMPFAIL; a host that cannot be reached at all (unknown name,
@@ -91,7 +99,9 @@ struct blob_state {
 	registry_progress_fn	 fn;
 	void			*arg;
 	int64_t			 start;		/* Range start of this try */
+	int64_t			 high;		/* longest the partial was */
 	bool			 norange;	/* the server botched a Range */
+	bool			 ignored;	/* ... or answered it in full */
 	bool			 mismatch;	/* ... in this exchange */
 	bool			 complete;	/* 416: the partial is whole */
 };
@@ -111,6 +121,7 @@ struct xfer {
 	bool			 refused;	/* a foreign hop was refused */
 	struct blob_state	*blob;
 	struct http_sink	*sink;
+	long long		 deadline;	/* now_ms() after which not */
 };
 
 enum outcome {
@@ -613,6 +624,8 @@ blob_begin(void *arg, const struct http_resp *resp, struct error *ep)
 		}
 		return (0);
 	}
+	if (b->start > 0)
+		b->ignored = true;
 	if ((off = ingest_offset(b->in)) > 0) {
 		/* The whole blob again: the server ignored our Range. */
 		if (ingest_reset(b->in, ep) == -1)
@@ -685,12 +698,33 @@ oom:
 }
 
 /*
+ * A 416 to a Range request: the partial is the whole blob if the server
+ * says so (Content-Range "bytes STAR/TOTAL", TOTAL the start we asked),
+ * else the server botched the Range: start over without one.
+ */
+static enum outcome
+on_416(struct blob_state *b, const struct http_resp *resp, struct error *ep)
+{
+	int64_t first, last, total;
+
+	if (http_content_range_parse(resp->content_range, &first, &last,
+	    &total) == 0 && total == b->start) {
+		b->complete = true;
+		return (XF_OK);
+	}
+	b->norange = true;
+	error_set(ep, EX_PROTOCOL, 0, "range from %lld not satisfiable "
+	    "(HTTP 416)", (long long)b->start);
+	return (XF_AGAIN);
+}
+
+/*
  * One attempt: the request, its redirects and its authentication rounds.
- * *retry_afterp (seconds, -1 if none) and *progressedp are set for XF_RETRY.
+ * *retry_afterp (seconds, -1 if none) is set for XF_RETRY.
  */
 static enum outcome
 xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
-    long long *retry_afterp, bool *progressedp, struct error *ep)
+    long long *retry_afterp, struct error *ep)
 {
 	struct auth_round ar;
 	struct curl_slist *hdrs = NULL, *resolve = NULL, *l;
@@ -702,11 +736,10 @@ xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
 	enum outcome out = XF_FAIL;
 	bool at_registry;
 	int hops = 0, rc;
-	int64_t first, last, total;
+	long long left;
 
 	memset(&ar, 0, sizeof(ar));
 	*retry_afterp = -1;
-	*progressedp = false;
 	for (;;) {
 		http_resp_release(resp);
 		auth_secret_free(ar.sent_token);
@@ -747,6 +780,11 @@ xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
 		req.resolve = resolve;
 		req.isolated = x->foreign;
 		req.sink = x->sink;
+		/* A blob may take as long as it keeps coming; nothing else. */
+		if (x->blob == NULL) {
+			left = x->deadline - now_ms();
+			req.timeout_ms = left > 1 ? (long)left : 1;
+		}
 		rc = http_exchange(r->hc, &req, resp, ep);
 		hdr_free(hdrs);
 		hdrs = NULL;
@@ -765,7 +803,6 @@ xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
 		 */
 		if (rc == -1 && !(resp->curlcode == CURLE_PARTIAL_FILE &&
 		    resp->status >= 300)) {
-			*progressedp = resp->body_bytes > 0;
 			if (http_curl_retryable(resp->curlcode, resp->curlerr))
 				out = XF_RETRY;
 			break;
@@ -812,18 +849,7 @@ xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
 		}
 		if (resp->status == 416 && x->blob != NULL &&
 		    x->blob->start > 0) {
-			if (http_content_range_parse(resp->content_range,
-			    &first, &last, &total) == 0 &&
-			    total == x->blob->start) {
-				x->blob->complete = true;
-				out = XF_OK;
-				break;
-			}
-			x->blob->norange = true;
-			error_set(ep, EX_PROTOCOL, 0,
-			    "range from %lld not satisfiable (HTTP 416)",
-			    (long long)x->blob->start);
-			out = XF_AGAIN;
+			out = on_416(x->blob, resp, ep);
 			break;
 		}
 		status_error(r, resp, at_registry, ep);
@@ -843,19 +869,38 @@ xfer_attempt(struct registry *r, struct xfer *x, struct http_resp *resp,
 	return (out);
 }
 
+/*
+ * Progress, the one thing that renews the retry budgets: the partial
+ * download of a blob got longer than it ever was, from a server that
+ * honours Range requests (so that the next attempt keeps those bytes).
+ */
+static bool
+blob_grew(struct xfer *x)
+{
+	struct blob_state *b = x->blob;
+	int64_t off;
+
+	if (b == NULL || b->norange || b->ignored)
+		return (false);
+	if ((off = ingest_offset(b->in)) <= b->high)
+		return (false);
+	b->high = off;
+	return (true);
+}
+
 /* The whole request: attempts with backoff. */
 static int
 xfer_run(struct registry *r, struct xfer *x, struct http_resp *resp,
     struct error *ep)
 {
-	long long start = now_ms(), deadline, now, wait, ra;
+	long long deadline, now, wait, ra;
 	char msg[sizeof(ep->msg)];
 	int tries = 0, agains = 0;
-	bool progressed;
 
-	deadline = start + (long long)r->max_seconds * 1000;
+	deadline = now_ms() + (long long)r->max_seconds * 1000;
 	for (;;) {
-		switch (xfer_attempt(r, x, resp, &ra, &progressed, ep)) {
+		x->deadline = deadline;
+		switch (xfer_attempt(r, x, resp, &ra, ep)) {
 		case XF_OK:
 			return (0);
 		case XF_FAIL:
@@ -872,7 +917,7 @@ xfer_run(struct registry *r, struct xfer *x, struct http_resp *resp,
 			break;
 		}
 		now = now_ms();
-		if (progressed) {
+		if (blob_grew(x)) {
 			tries = 0;
 			deadline = now + (long long)r->max_seconds * 1000;
 		}
@@ -969,14 +1014,22 @@ fetch_into(struct registry *r, struct xfer *x, struct blob_state *b,
 {
 	struct http_resp resp;
 	struct http_sink sink = { blob_begin, blob_write, b };
+	struct error re = ERROR_INIT;
+	int64_t off;
 	int rv;
 
 	memset(&resp, 0, sizeof(resp));
 	x->method = "GET";
 	x->blob = b;
 	x->sink = &sink;
+	b->high = ingest_offset(b->in);
 	rv = xfer_run(r, x, &resp, ep);
 	http_resp_release(&resp);
+	/* What a server that cannot resume sent is no use to a later run. */
+	if (rv == -1 && (b->norange || b->ignored) &&
+	    (off = ingest_offset(b->in)) > 0 && ingest_reset(b->in, &re) == 0 &&
+	    b->fn != NULL)
+		b->fn(b->arg, -off);
 	return (rv);
 }
 

@@ -8,10 +8,12 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,7 @@ struct ingest {
 	unsigned char	*buf;		/* INGEST_BUFSZ write buffer */
 	size_t		 buflen;
 	bool		 broken;	/* a write failed: file != offset */
+	bool		 doomed;	/* discard the partial on abort */
 	int64_t		 written;	/* bytes in the file */
 	int64_t		 flushed;	/* of which writeback was started */
 };
@@ -233,6 +236,7 @@ store_open(struct store *s, const char *root, bool create, struct error *ep)
 {
 	s->root = NULL;
 	s->rootfd = s->ocifd = s->blobsfd = s->ingestfd = s->locksfd = -1;
+	s->blob_max = s->free_min = 0;
 	if (root == NULL || *root == '\0')
 		return (error_set(ep, EX_USAGE, 0, "empty store root"));
 	s->root = xstrdup(root);
@@ -412,6 +416,64 @@ store_blob_put(struct store *s, const void *buf, size_t len,
 	return (0);
 }
 
+/* a + b, or INT64_MAX if that does not fit. */
+static int64_t
+add_sat(int64_t a, int64_t b)
+{
+	return (a > INT64_MAX - b ? INT64_MAX : a + b);
+}
+
+/*
+ * Whether need more bytes leave s->free_min free on the filesystem of fd
+ * (fstatvfs(), f_bavail: what is left to anyone, without the blocks the
+ * filesystem keeps for root).  A filesystem that cannot tell passes.
+ */
+static int
+space_check(struct store *s, int fd, int64_t need, struct error *ep)
+{
+	struct statvfs sv;
+	unsigned long long unit, avail;
+	int64_t want, free_;
+
+	if (need < 0)
+		need = 0;
+	if (fstatvfs(fd, &sv) == -1)
+		return (0);
+	unit = sv.f_frsize != 0 ? (unsigned long long)sv.f_frsize :
+	    (unsigned long long)sv.f_bsize;
+	avail = (unsigned long long)sv.f_bavail;
+	free_ = unit != 0 && avail > (unsigned long long)INT64_MAX / unit ?
+	    INT64_MAX : (int64_t)(avail * unit);
+	want = add_sat(need, s->free_min);
+	if (free_ >= want)
+		return (0);
+	return (error_set(ep, EX_CANTCREAT, 0, "not enough space in "
+	    "'%s/ingest': %lld bytes free, %lld needed and min_free_space "
+	    "%lld kept", s->root, (long long)free_, (long long)need,
+	    (long long)s->free_min));
+}
+
+int
+store_space_check(struct store *s, int64_t need, struct error *ep)
+{
+	return (space_check(s, s->ingestfd, need, ep));
+}
+
+int64_t
+store_ingest_partial(struct store *s, const char *digest)
+{
+	char name[DIGEST_MAX + 16];
+	struct stat st;
+
+	if (digest_validate(digest, NULL, NULL) == -1)
+		return (0);
+	(void)snprintf(name, sizeof(name), "%s.partial", digest_hex(digest));
+	if (fstatat(s->ingestfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode))
+		return (0);
+	return ((int64_t)st.st_size);
+}
+
 /* Account for n bytes written to the file; start writeback of full runs. */
 static void
 ingest_written(struct ingest *ig, size_t n)
@@ -424,6 +486,30 @@ ingest_written(struct ingest *ig, size_t n)
 	}
 }
 
+/*
+ * Write n bytes to the partial, if that leaves enough free space.  Any
+ * failure breaks the ingest; a lack of space also dooms it.
+ */
+static int
+ingest_out(struct ingest *ig, const void *p, size_t n, struct error *ep)
+{
+	if (space_check(ig->s, ig->fd, (int64_t)n, ep) == -1) {
+		ig->broken = ig->doomed = true;
+		return (error_wrap(ep, "blob '%s': stopped", ig->digest));
+	}
+	if (write_all(ig->fd, p, n, ep) == -1) {
+		ig->broken = true;
+		if (ep->errnum == ENOSPC || ep->errnum == EDQUOT) {
+			ep->exit = EX_CANTCREAT;
+			ig->doomed = true;
+		}
+		return (error_wrap(ep, "blob '%s': partial download",
+		    ig->digest));
+	}
+	ingest_written(ig, n);
+	return (0);
+}
+
 /* Write out what the ingest buffered. */
 static int
 ingest_flush(struct ingest *ig, struct error *ep)
@@ -433,12 +519,8 @@ ingest_flush(struct ingest *ig, struct error *ep)
 		    "write to the partial download failed", ig->digest));
 	if (ig->buflen == 0)
 		return (0);
-	if (write_all(ig->fd, ig->buf, ig->buflen, ep) == -1) {
-		ig->broken = true;
-		return (error_wrap(ep, "blob '%s': partial download",
-		    ig->digest));
-	}
-	ingest_written(ig, ig->buflen);
+	if (ingest_out(ig, ig->buf, ig->buflen, ep) == -1)
+		return (-1);
 	ig->buflen = 0;
 	return (0);
 }
@@ -505,6 +587,12 @@ store_ingest_begin(struct store *s, const char *digest, int64_t size,
 	/* Cheap check first, then again under the lock. */
 	if ((r = blob_stat(s, digest, ig->rel, ig->expected, ep)) != 0)
 		goto done;
+	if (s->blob_max > 0 && ig->expected > s->blob_max) {
+		r = error_set(ep, EX_DATAERR, 0, "blob '%s': %lld bytes, over "
+		    "the max_blob_size limit of %lld bytes", digest,
+		    (long long)ig->expected, (long long)s->blob_max);
+		goto done;
+	}
 	if ((ig->lockfd = lock_take(s->ingestfd, ig->lockname, true, false,
 	    ep)) == -1) {
 		error_wrap(ep, "blob '%s'", digest);
@@ -546,6 +634,14 @@ store_ingest_begin(struct store *s, const char *digest, int64_t size,
 		    "download", digest);
 		goto done;
 	}
+	if (space_check(s, ig->fd, ig->expected >= 0 ? ig->expected -
+	    ig->offset : 0, ep) == -1) {
+		r = error_wrap(ep, "blob '%s'", digest);
+		/* Keep what an earlier run got, but no empty file. */
+		if (ig->offset == 0)
+			(void)unlinkat(s->ingestfd, ig->partial, 0);
+		goto done;
+	}
 	*ip = ig;
 	return (0);
 done:
@@ -568,24 +664,26 @@ ingest_write(struct ingest *ig, const void *data, size_t len,
 	if (len == 0)
 		return (0);
 	if (ig->expected >= 0 &&
-	    (uint64_t)len > (uint64_t)(ig->expected - ig->offset))
+	    (uint64_t)len > (uint64_t)(ig->expected - ig->offset)) {
+		ig->doomed = true;
 		return (error_set(ep, EX_DATAERR, 0, "blob '%s': more than the "
 		    "expected %lld bytes", ig->digest,
 		    (long long)ig->expected));
+	}
+	if (ig->expected < 0 && ig->s->blob_max > 0 &&
+	    (uint64_t)len > (uint64_t)(ig->s->blob_max - ig->offset)) {
+		ig->doomed = true;
+		return (error_set(ep, EX_DATAERR, 0, "blob '%s': more than "
+		    "the max_blob_size limit of %lld bytes", ig->digest,
+		    (long long)ig->s->blob_max));
+	}
 	hasher_update(ig->h, data, len);
 	ig->offset += (int64_t)len;
 	if (ig->buflen + len > INGEST_BUFSZ && ingest_flush(ig, ep) == -1)
 		return (-1);
 	/* Big chunks go straight to the file: no copy. */
-	if (ig->buflen == 0 && len >= INGEST_BUFSZ) {
-		if (write_all(ig->fd, data, len, ep) == -1) {
-			ig->broken = true;
-			return (error_wrap(ep, "blob '%s': partial download",
-			    ig->digest));
-		}
-		ingest_written(ig, len);
-		return (0);
-	}
+	if (ig->buflen == 0 && len >= INGEST_BUFSZ)
+		return (ingest_out(ig, data, len, ep));
 	(void)memcpy(ig->buf + ig->buflen, data, len);
 	ig->buflen += len;
 	if (ig->buflen == INGEST_BUFSZ)
@@ -634,8 +732,11 @@ ingest_commit(struct ingest *ig, struct error *ep)
 	char got[DIGEST_MAX];
 	int rv = -1;
 
-	if (ingest_flush(ig, ep) == -1)
+	if (ingest_flush(ig, ep) == -1) {
+		if (ig->doomed)
+			goto discard;
 		goto out;
+	}
 	if (ig->expected >= 0 && ig->offset != ig->expected) {
 		error_set(ep, EX_DATAERR, 0, "size mismatch for blob '%s': got "
 		    "%lld bytes, expected %lld", ig->digest,
@@ -683,7 +784,7 @@ ingest_abort(struct ingest *ig, bool discard)
 
 	if (ig == NULL)
 		return;
-	if (discard)
+	if (discard || ig->doomed || ig->offset == 0)
 		(void)unlinkat(ig->s->ingestfd, ig->partial, 0);
 	else
 		(void)ingest_flush(ig, &e);	/* keep what we have */

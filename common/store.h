@@ -45,6 +45,14 @@ struct store {
 	int	 blobsfd;	/* oci/blobs */
 	int	 ingestfd;
 	int	 locksfd;
+	/*
+	 * Limits of ingests (issue #8), 0 when off, as store_open() leaves
+	 * them: the largest blob (max_blob_size of common/limits.h), and
+	 * the bytes to leave free on the filesystem of ingest/
+	 * (min_free_space).
+	 */
+	int64_t	 blob_max;
+	int64_t	 free_min;
 };
 
 /*
@@ -62,7 +70,8 @@ const char *store_root_choose(const char *);
  * not exist and create is false; ingest and locks, which other OCI tools
  * do not make, are created whenever they are missing.  EX_DATAERR if
  * oci-layout is not an image layout of version 1.0.0.  On failure *s is
- * left closed (store_close() is harmless on it).
+ * left closed (store_close() is harmless on it).  The ingest limits start
+ * off (0).
  */
 int	store_open(struct store *, const char *, bool, struct error *);
 
@@ -108,6 +117,17 @@ int	store_blob_put(struct store *, const void *, size_t, const char *,
 	    char *, struct error *);
 
 /*
+ * Check that the filesystem of ingest/ has need bytes free beyond
+ * s->free_min.  EX_CANTCREAT "not enough space in 'ROOT/ingest': ..."
+ * naming the three numbers otherwise.  A filesystem that cannot say
+ * (fstatvfs() fails) passes.
+ */
+int	store_space_check(struct store *, int64_t, struct error *);
+
+/* Bytes in the partial download of a blob (0 if none, or not valid). */
+int64_t	store_ingest_partial(struct store *, const char *);
+
+/*
  * An ingest: a partial download of one blob, resumable across runs.
  * store_ingest_begin(s, digest, size, &ig, ep), size -1 if unknown, takes
  * ingest/<hex>.lock (waiting while another process holds it), then:
@@ -119,7 +139,11 @@ int	store_blob_put(struct store *, const void *, size_t, const char *,
  *    size the download is complete: call ingest_commit() without writing.
  *    A partial longer than size is discarded (offset 0).
  *  - returns -1 on error, also EX_DATAERR if the blob is present with
- *    another size than the caller expects.
+ *    another size than the caller expects, EX_DATAERR if size is over
+ *    s->blob_max ("blob '...': N bytes, over the max_blob_size limit of M
+ *    bytes", before anything is created), and EX_CANTCREAT if the rest of
+ *    the blob does not fit (store_space_check(); a partial created for
+ *    nothing is removed again).
  * The ingest must be finished with ingest_commit() or ingest_abort().  It
  * belongs to one thread at a time.  A process killed meanwhile leaves the
  * partial (everything written so far) and an unheld lock file; the next
@@ -132,9 +156,13 @@ int	store_ingest_begin(struct store *, const char *, int64_t,
 int64_t	ingest_offset(const struct ingest *);
 /*
  * Append bytes (hashing them; written out in large buffered writes).
- * EX_DATAERR if they would exceed the expected size (nothing is taken
- * then); EX_IOERR if writing fails, after which only ingest_reset() or
- * ingest_abort() are useful.
+ * EX_DATAERR if they would exceed the expected size, or s->blob_max when
+ * the size is unknown (nothing is taken then); EX_CANTCREAT if writing
+ * them out would leave less than s->free_min free (checked before each
+ * write to the file) or the filesystem is full; EX_IOERR if writing
+ * fails.  After an error only ingest_reset() or ingest_abort() are
+ * useful, and after the first two kinds ingest_abort() discards the
+ * partial whatever it is asked.
  */
 int	ingest_write(struct ingest *, const void *, size_t, struct error *);
 /* Start over from offset 0 (the server ignored our Range request). */
@@ -143,13 +171,17 @@ int	ingest_reset(struct ingest *, struct error *);
  * Verify size and digest, fsync and rename into blobs/, fsync that
  * directory.  On a mismatch the partial is deleted and EX_DATAERR returned
  * ("digest mismatch for blob 'sha256:...': got sha256:..." or "size
- * mismatch for blob ..."); on an I/O error the partial is kept.  Frees the
- * ingest and releases its lock either way.
+ * mismatch for blob ..."), and so it is when there is no space left for
+ * its last bytes; on an I/O error the partial is kept.  Frees the ingest
+ * and releases its lock either way.
  */
 int	ingest_commit(struct ingest *, struct error *);
 /*
  * Give up: write out buffered bytes, close, keep the partial for a later
- * resume (unless discard), release the lock, free.  NULL is ignored.
+ * resume, release the lock, free.  The partial is deleted instead if
+ * discard is set, if it is empty (nothing to resume), or after an
+ * ingest_write() error of the kinds above (bytes no run may keep, or no
+ * space).  NULL is ignored.
  */
 void	ingest_abort(struct ingest *, bool);
 

@@ -4,6 +4,7 @@
 #define IMG_PULL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct error;
 
@@ -13,6 +14,10 @@ struct pull_opts {
 	const char	*ca_file;	/* --ca-file, else BERTH_CA_FILE */
 	const char	*insecure_hosts; /* more hosts allowed plain HTTP */
 	int		 jobs;		/* parallel blob downloads */
+	/* Limits from options, -1 where berth.conf (or its default) rules. */
+	int64_t		 max_blob_size;
+	int64_t		 max_image_size;
+	int64_t		 min_free_space;
 	int		 verbose;
 	bool		 insecure;	/* this reference's host may be HTTP */
 	bool		 json;

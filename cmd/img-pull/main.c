@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,15 @@
 #include "img-pull.h"
 
 static _Noreturn void	usage(void);
+static int64_t	size_arg(const char *, const char *);
 
 enum {
 	OPT_CA_FILE = 256,
 	OPT_INSECURE,
 	OPT_JSON,
+	OPT_MAX_BLOB_SIZE,
+	OPT_MAX_IMAGE_SIZE,
+	OPT_MIN_FREE_SPACE,
 	OPT_PLATFORM
 };
 
@@ -28,6 +33,9 @@ static const struct option longopts[] = {
 	{ "insecure",	no_argument,		NULL,	OPT_INSECURE },
 	{ "jobs",	required_argument,	NULL,	'j' },
 	{ "json",	no_argument,		NULL,	OPT_JSON },
+	{ "max-blob-size", required_argument,	NULL,	OPT_MAX_BLOB_SIZE },
+	{ "max-image-size", required_argument,	NULL,	OPT_MAX_IMAGE_SIZE },
+	{ "min-free-space", required_argument,	NULL,	OPT_MIN_FREE_SPACE },
 	{ "platform",	required_argument,	NULL,	OPT_PLATFORM },
 	{ "quiet",	no_argument,		NULL,	'q' },
 	{ "root",	required_argument,	NULL,	'R' },
@@ -38,7 +46,8 @@ static const struct option longopts[] = {
 int
 main(int argc, char *argv[])
 {
-	struct pull_opts opts = { .jobs = 4, .verbose = 1 };
+	struct pull_opts opts = { .jobs = 4, .verbose = 1,
+	    .max_blob_size = -1, .max_image_size = -1, .min_free_space = -1 };
 	struct error e = ERROR_INIT;
 	long long n;
 	const char *env;
@@ -72,6 +81,18 @@ main(int argc, char *argv[])
 		case OPT_JSON:
 			opts.json = true;
 			break;
+		case OPT_MAX_BLOB_SIZE:
+			opts.max_blob_size = size_arg("--max-blob-size",
+			    optarg);
+			break;
+		case OPT_MAX_IMAGE_SIZE:
+			opts.max_image_size = size_arg("--max-image-size",
+			    optarg);
+			break;
+		case OPT_MIN_FREE_SPACE:
+			opts.min_free_space = size_arg("--min-free-space",
+			    optarg);
+			break;
 		case OPT_PLATFORM:
 			opts.platform = optarg;
 			break;
@@ -97,12 +118,28 @@ main(int argc, char *argv[])
 	return (EX_OK);
 }
 
+/* A size option ("512M", "10G"; 0 turns the limit off), or exit 64. */
+static int64_t
+size_arg(const char *opt, const char *arg)
+{
+	struct error e = ERROR_INIT;
+	long long v;
+
+	if (parse_size(arg, &v, &e) == -1) {
+		error_wrap(&e, "%s", opt);
+		error_exit(&e);
+	}
+	return ((int64_t)v);
+}
+
 static _Noreturn void
 usage(void)
 {
 	(void)fprintf(stderr,
 	    "usage: img-pull [-qv] [-j jobs] [-R root] [--ca-file file] "
 	    "[--insecure] [--json]\n"
-	    "                [--platform os/arch[/variant]] reference\n");
+	    "                [--max-blob-size size] [--max-image-size size]\n"
+	    "                [--min-free-space size] "
+	    "[--platform os/arch[/variant]] reference\n");
 	exit(EX_USAGE);
 }

@@ -21,9 +21,11 @@
 #include <jansson.h>
 
 #include "common/digest.h"
+#include "common/driver.h"
 #include "common/error.h"
 #include "common/fsutil.h"
 #include "common/jsonx.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/manifest.h"
 #include "common/progress.h"
@@ -44,6 +46,7 @@ struct pull {
 	char			 refname[600];
 	struct platform		 want;
 	struct progress		 prog;
+	struct limits		 lim;		/* berth.conf, then options */
 
 	/* What was pulled. */
 	char			 index_digest[DIGEST_MAX];
@@ -233,7 +236,11 @@ commit:
 	progress_item_done(&p->prog);
 	return (0);
 fail:
-	/* Bytes that broke the descriptor (too many) must not be resumed. */
+	/*
+	 * Bytes that broke the descriptor (too many) must not be resumed;
+	 * the ingest itself also drops an empty partial, one the server
+	 * cannot resume, and one stopped for lack of space.
+	 */
 	ingest_abort(in, ep->exit == EX_DATAERR);
 	return (error_wrap(ep, "fetch blob '%s'", d->digest));
 }
@@ -315,6 +322,92 @@ fetch_blobs(struct pull *p, const struct descriptor **todo, size_t n,
 		*ep = j.err;
 		return (-1);
 	}
+	return (0);
+}
+
+/* The root's limits (berth.conf, else the defaults), options overriding. */
+static int
+load_limits(struct pull *p, struct error *ep)
+{
+	struct driver_conf c;
+
+	if (driver_conf_read(p->st.rootfd, &c, ep) == -1)
+		return (error_wrap(ep, "root '%s'", p->st.root));
+	p->lim = c.limits;
+	if (p->o->max_blob_size >= 0)
+		p->lim.max_blob_size = p->o->max_blob_size;
+	if (p->o->max_image_size >= 0)
+		p->lim.max_image_size = p->o->max_image_size;
+	if (p->o->min_free_space >= 0)
+		p->lim.min_free_space = p->o->min_free_space;
+	p->st.blob_max = p->lim.max_blob_size;
+	p->st.free_min = p->lim.min_free_space;
+	return (0);
+}
+
+/* A descriptor over the limit on a single blob. */
+static int
+blob_over(const struct pull *p, const struct descriptor *d, int64_t max,
+    const char *what, struct error *ep)
+{
+	if (max <= 0 || d->size <= max)
+		return (0);
+	return (error_set(ep, EX_DATAERR, 0, "pull '%s': blob '%s': %lld "
+	    "bytes, over the %s limit of %lld bytes", p->refname, d->digest,
+	    (long long)d->size, what, (long long)max));
+}
+
+/*
+ * Issue #8: refuse, before downloading anything, an image whose manifest
+ * claims more than this host accepts: a blob over max_blob_size, a config
+ * over CONFIG_MAX, config and layers over max_image_size together.
+ */
+static int
+check_sizes(struct pull *p, struct error *ep)
+{
+	int64_t total;
+	size_t i;
+
+	if (blob_over(p, &p->m.config, p->lim.max_blob_size, "max_blob_size",
+	    ep) == -1 || blob_over(p, &p->m.config, CONFIG_MAX,
+	    "image config", ep) == -1)
+		return (-1);
+	total = p->m.config.size;
+	for (i = 0; i < p->m.nlayers; i++) {
+		if (blob_over(p, &p->m.layers[i], p->lim.max_blob_size,
+		    "max_blob_size", ep) == -1)
+			return (-1);
+		/* Each is at most 2^53 (manifest.c), at most 1000 of them. */
+		total += p->m.layers[i].size;
+	}
+	if (p->lim.max_image_size > 0 && total > p->lim.max_image_size)
+		return (error_set(ep, EX_DATAERR, 0, "pull '%s': image '%s': "
+		    "%lld bytes of config and layers, over the max_image_size "
+		    "limit of %lld bytes", p->refname, p->digest,
+		    (long long)total, (long long)p->lim.max_image_size));
+	return (0);
+}
+
+/*
+ * Whether what is left to download fits on the filesystem of ingest/ with
+ * min_free_space to spare (the ingests check each blob again, and the
+ * space while they write).
+ */
+static int
+check_space(struct pull *p, const struct descriptor **todo, size_t n,
+    struct error *ep)
+{
+	int64_t need = 0, left;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		left = todo[i]->size - store_ingest_partial(&p->st,
+		    todo[i]->digest);
+		if (left > 0)
+			need += left;
+	}
+	if (store_space_check(&p->st, need, ep) == -1)
+		return (error_wrap(ep, "pull '%s'", p->refname));
 	return (0);
 }
 
@@ -495,7 +588,7 @@ pull_image(const struct pull_opts *o, const char *refstr, struct error *ep)
 		platform_host(&p.want);
 	if (store_open(&p.st, store_root_choose(o->root), true, ep) == -1)
 		return (-1);
-	if (make_registry(&p, ep) == -1)
+	if (load_limits(&p, ep) == -1 || make_registry(&p, ep) == -1)
 		goto out;
 
 	/* The reference: a tag, or a digest (then verified too). */
@@ -533,6 +626,8 @@ pull_image(const struct pull_opts *o, const char *refstr, struct error *ep)
 		p.size = topsize;
 	}
 
+	if (check_sizes(&p, ep) == -1)
+		goto out;
 	/* Config first (small, needed to check the layers), then layers. */
 	todo = xcalloc(p.m.nlayers + 1, sizeof(*todo));
 	if (!store_blob_exists(&p.st, p.m.config.digest, p.m.config.size)) {
@@ -552,6 +647,8 @@ pull_image(const struct pull_opts *o, const char *refstr, struct error *ep)
 		todo[n++] = d;
 		total += d->size;
 	}
+	if (check_space(&p, todo, n, ep) == -1)
+		goto out;
 	progress_init(&p.prog, "pulling", o->progress, (int)n, total);
 	if (fetch_blobs(&p, todo, n, ep) == -1) {
 		error_wrap(ep, "pull '%s'", p.refname);

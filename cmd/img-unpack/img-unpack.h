@@ -14,8 +14,7 @@ struct unpack_opts {
 	const char		*zfs_dataset;	/* --zfs-dataset, or NULL */
 	enum driver_kind	 driver;	/* -d, if has_driver */
 	bool			 has_driver;
-	struct driver_expansion	 expansion;	/* --max-layer-expansion */
-	bool			 has_expansion;
+	const char		*max_expansion;	/* --max-layer-expansion */
 	bool			 json;
 	bool			 mount;		/* --mount (overlay) */
 	int			 verbose;

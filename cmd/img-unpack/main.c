@@ -10,6 +10,7 @@
 
 #include "common/driver.h"
 #include "common/error.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "img-unpack.h"
 
@@ -39,6 +40,7 @@ main(int argc, char *argv[])
 {
 	struct unpack_opts opts = { .verbose = 1 };
 	struct error e = ERROR_INIT;
+	struct limits lim;
 	int ch;
 
 	log_init("img-unpack");
@@ -63,12 +65,14 @@ main(int argc, char *argv[])
 			opts.json = true;
 			break;
 		case OPT_MAX_EXPANSION:
-			if (driver_expansion_parse(optarg, &opts.expansion,
+			/* Checked now, applied over berth.conf's later. */
+			limits_init(&lim);
+			if (limits_set(&lim, "max_layer_expansion", optarg,
 			    &e) == -1) {
 				error_wrap(&e, "--max-layer-expansion");
 				error_exit(&e);
 			}
-			opts.has_expansion = true;
+			opts.max_expansion = optarg;
 			break;
 		case OPT_MOUNT:
 			opts.mount = true;

@@ -45,7 +45,7 @@ struct unpack {
 	enum driver_kind	 kind;
 	char			 dataset[DRIVER_DATASET_MAX];
 	bool			 write_conf;	/* the root has no berth.conf */
-	struct driver_expansion	 expansion;	/* berth.conf's */
+	struct limits		 limits;	/* berth.conf's, the option's */
 	struct driver		*drv;
 	char			 path[PATH_MAX];	/* where to read it */
 	bool			 has_path;
@@ -92,8 +92,10 @@ choose_driver(struct unpack *u, struct error *ep)
 	    u->kind == DRIVER_ZFS ? ", dataset " : "",
 	    u->kind == DRIVER_ZFS ? u->dataset : "");
 	u->write_conf = r == 0;
-	if (r == 1 && c.has_expansion)
-		u->expansion = c.expansion;
+	u->limits = c.limits;
+	if (u->o->max_expansion != NULL && limits_set(&u->limits,
+	    "max_layer_expansion", u->o->max_expansion, ep) == -1)
+		return (error_wrap(ep, "--max-layer-expansion"));
 	return (0);
 }
 
@@ -146,9 +148,9 @@ unpack_one(struct unpack *u, size_t i, struct error *ep)
 	l.blobfd = fd;
 	/* The limits: the defaults, then berth.conf's, then the option's. */
 	layer_opts_init(&lo);
-	driver_expansion_apply(&u->expansion, &lo);
-	if (u->o->has_expansion)
-		driver_expansion_apply(&u->o->expansion, &lo);
+	lo.max_ratio = (uint64_t)u->limits.max_layer_expansion;
+	lo.max_bytes = u->limits.max_layer_size > 0 ?
+	    (uint64_t)u->limits.max_layer_size : UINT64_MAX;
 	t0 = progress_now_ms();
 	r = driver_create(u->drv, &l, &lo, &st, ep);
 	(void)close(fd);

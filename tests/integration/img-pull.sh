@@ -1077,6 +1077,291 @@ fault_404() {
 }
 t_case "fault: 404 on manifest (MANIFEST_UNKNOWN) and blob: 66" fault_404
 
+# Issue #8: a registry that cuts every reply short is given up on within
+# the retry budget (6 attempts): only a blob whose partial download grows,
+# from a server that resumes, renews it.  Each run is wrapped in timeout(1)
+# so that a regression ends the case instead of hanging it (124).
+
+retry_cut_manifest() {
+	fault_setup
+	faultproxy_rules '[{"method": "GET", "path": "/manifests/",
+	    "action": "cut", "bytes": 100}]'
+	check_stderr_match 75 "fetch manifest .*\\(gave up after 6 attempts\\)" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq 6 "$(proxy_count -f cut GET /manifests/)" "manifest GETs"
+	check_eq 0 "$(nentries "$root")" "entries"
+	check_eq 0 "$(nblobs "$root")" "blobs"
+}
+t_case "retry: a manifest cut short every time: 75 after 6 attempts" \
+    retry_cut_manifest
+
+retry_cut_token() {
+	tokenserver_start --public '^test/'
+	faultproxy_start "127.0.0.1:$TOKEN_PORT"
+	registry_start --token "http://$PROXY/token" "$TOKEN_ISSUER" \
+	    "$TOKEN_SERVICE" "$TOKEN_CERT"
+	authcfg "$T/dc-anon.$$" '{}'
+	root=$(newroot)
+	faultproxy_rules '[{"method": "GET", "path": "^/token",
+	    "action": "cut", "bytes": 20}]'
+	check_stderr_match 75 "gave up after 6 attempts" \
+	    timeout 120 img-pull -R "$root" "$REG/test/bb:1"
+	check_eq 6 "$(proxy_count -f cut GET '^/token')" "token GETs"
+	check_eq 0 "$(nentries "$root")" "entries"
+	# The token service itself works: the same pull without the fault
+	# gets as far as the empty registry's "unknown".
+	faultproxy_rules '[]'
+	check_stderr_match 66 'NAME_UNKNOWN|MANIFEST_UNKNOWN' \
+	    timeout 120 img-pull -R "$root" "$REG/test/bb:1"
+}
+t_case "retry: a token response cut short every time: 75 after 6 attempts" \
+    retry_cut_token
+
+# A server that ignores Range: the partial never gets past its first cut,
+# and it is of no use to a later run either.
+retry_cut_norange() {
+	fault_setup
+	faultproxy_rules "[{\"method\": \"GET\", \"path\": \"/blobs/$BB_LAYER\",
+	    \"action\": \"cut\", \"bytes\": 300000, \"ignore_range\": true}]"
+	check_stderr_match 75 "fetch blob .*\\(gave up after 6 attempts\\)" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	# The first cut made progress (a budget starting with it), the five
+	# after it, with a Range answered in full, none.
+	check_eq 6 "$(proxy_count -f cut GET "/blobs/$BB_LAYER\$")" "layer GETs"
+	check_eq 5 "$(blob_log "$BB_LAYER" \
+	    'map(select(.range == "bytes=300000-" and .status == 200)) |
+	    length')" "GETs with a Range answered in full"
+	no_blob "$root" "$BB_LAYER" layer
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+	check_eq 0 "$(nentries "$root")" "entries"
+	store_ok "$root"
+}
+t_case "retry: blob cut short, Range ignored: 75, partial discarded" \
+    retry_cut_norange
+
+# Cut before the first byte of the body, every time: bounded, and not even
+# an empty partial is left behind.
+retry_cut_empty() {
+	fault_setup
+	faultproxy_rules "[{\"method\": \"GET\", \"path\": \"/blobs/$BB_LAYER\",
+	    \"action\": \"cut\", \"bytes\": 0}]"
+	check_stderr_match 75 "gave up after 6 attempts" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq 6 "$(proxy_count -f cut GET "/blobs/$BB_LAYER\$")" "layer GETs"
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+	check_eq 0 "$(nentries "$root")" "entries"
+}
+t_case "retry: blob cut at byte 0 every time: 75, no empty partial left" \
+    retry_cut_empty
+
+# A partial that grows on every attempt keeps the download going past the
+# 6 attempts a request has otherwise.
+retry_growing() {
+	fault_setup
+	step=$((BB_LAYER_SIZE / 10))
+	faultproxy_rules "[{\"method\": \"GET\", \"path\": \"/blobs/$BB_LAYER\",
+	    \"action\": \"cut\", \"bytes\": $step, \"times\": 8}]"
+	check_exit 0 timeout 120 img-pull -R "$root" "$PROXY/test/bb:1"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+	check_eq 8 "$(proxy_count -f cut GET "/blobs/$BB_LAYER\$")" "cut GETs"
+	check_eq "none bytes=$step- bytes=$((2 * step))-" "$(blob_log \
+	    "$BB_LAYER" '.[0:3] | map(.range // "none") | join(" ")')" \
+	    "Ranges of the first GETs"
+	check_eq "bytes=$((8 * step))- 206" "$(blob_log "$BB_LAYER" \
+	    '.[-1] | "\(.range) \(.status)"')" "the last GET"
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+}
+t_case "retry: a blob that grows on each of 8 cuts is resumed to the end" \
+    retry_growing
+
+# Issue #8: limits on what an image may claim (65 before any download),
+# and on the free space a download leaves (73), with nothing left behind.
+
+# ingest_empty ROOT: no partial download, not even an empty one, and no
+# more than a few KiB under ROOT/ingest.
+ingest_empty() {
+	check_eq "" "$(find "$1/ingest" -type f -name '*.partial')" \
+	    "partial downloads"
+	check_num "$(du -sk "$1/ingest" | cut -f1)" -le 16 "KiB in ingest/"
+}
+
+limit_huge_descriptor() {
+	fault_setup
+	jq -c '.layers[0].size = 1099511627776' "$T/bb.json" >"$T/huge.$$"
+	put_manifest "$REG" test/bb huge "$T/huge.$$" "$MT_OCI_MANIFEST"
+	check_stderr_match 65 "blob '$BB_LAYER': 1099511627776 bytes, over \
+the max_blob_size limit of 10737418240 bytes" \
+	    timeout 120 img-pull -R "$root" "$PROXY/test/bb:huge"
+	check_eq 1 "$(wc -l <"$T_STDERR" | tr -d ' ')" "lines of stderr"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	no_blob "$root" "$BB_LAYER" layer
+	check_eq 0 "$(nentries "$root")" "entries"
+}
+t_case "limits: a layer descriptor claiming 1 TiB: 65 before any download" \
+    limit_huge_descriptor
+
+limit_blob_size() {
+	fault_setup
+	check_stderr_match 65 "blob '$BIG_LAYER': $BIG_LAYER_SIZE bytes, over \
+the max_blob_size limit of 4194304 bytes" \
+	    img-pull -R "$root" --max-blob-size 4M "$PROXY/test/big:1"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_eq 0 "$(nentries "$root")" "entries"
+	# The same from berth.conf; an option overrides it.
+	root=$(newroot)
+	mkdir -p "$root"
+	printf '# test\nmax_blob_size = 4M\n' >"$root/berth.conf"
+	check_stderr_match 65 "over the max_blob_size limit of 4194304 bytes" \
+	    img-pull -R "$root" "$PROXY/test/big:1"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_exit 0 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_exit 0 img-pull -R "$root" --max-blob-size 0 "$PROXY/test/big:1"
+	pulled_ok "$root" "$PROXY/test/big:1" "$BIG_MAN" "$T/big.json"
+	ingest_empty "$root"
+	# A bad value: 64 as an option, 78 in berth.conf.
+	check_stderr_match 64 "max-blob-size.*'lots'" \
+	    img-pull -R "$root" --max-blob-size lots "$PROXY/test/bb:1"
+	check_stderr_match 64 "min-free-space" \
+	    img-pull -R "$root" --min-free-space -1 "$PROXY/test/bb:1"
+	printf 'max_image_size=lots\n' >"$root/berth.conf"
+	check_stderr_match 78 "berth.conf:1: max_image_size: 'lots'" \
+	    img-pull -R "$root" "$PROXY/test/bb:1"
+}
+t_case "limits: --max-blob-size and berth.conf max_blob_size: 65, no download" \
+    limit_blob_size
+
+limit_image_size() {
+	fault_setup
+	cfg_size=$(jq -r .config.size "$T/bb.json")
+	total=$((cfg_size + BB_LAYER_SIZE))
+	check_stderr_match 65 "image '$BB_MAN': $total bytes of config and \
+layers, over the max_image_size limit of $((total - 1)) bytes" \
+	    img-pull -R "$root" --max-image-size "$((total - 1))" \
+	    "$PROXY/test/bb:1"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_eq 0 "$(nentries "$root")" "entries"
+	printf 'max_image_size=%s\n' "$((total - 1))" >"$root/berth.conf"
+	check_exit 65 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_exit 0 img-pull -R "$root" --max-image-size "$total" \
+	    "$PROXY/test/bb:1"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+}
+t_case "limits: an image over --max-image-size or max_image_size: 65" \
+    limit_image_size
+
+# small_fs MiB: mount a tmpfs of that size at $T/small.N (unmounted by the
+# case's cleanup) and print its path.
+small_fs() {
+	_sf=$(mktemp -d "$T/small.XXXXXX")
+	mount -t tmpfs -o "size=${1}m,mode=0755" tmpfs "$_sf" || return 1
+	t_cleanup_add "umount '$_sf'"
+	echo "$_sf"
+}
+
+# free_kib DIR: KiB available to anyone on the filesystem of DIR.
+free_kib() {
+	df -Pk "$1" | awk 'NR == 2 { print $4 }'
+}
+
+limit_free_space() {
+	skip_unless_root
+	skip_unless_platform linux
+	faultproxy_start "$REG"
+	fs=$(small_fs 8)
+	root="$fs/root"
+	before=$(free_kib "$fs")
+	# 12 MiB of layer cannot fit in 8 MiB: refused before any download.
+	check_stderr_match 73 "not enough space in '$root/ingest'.*\
+min_free_space 1048576 kept" \
+	    img-pull -R "$root" --min-free-space 1M "$PROXY/test/big:1"
+	check_eq 1 "$(wc -l <"$T_STDERR" | tr -d ' ')" "lines of stderr"
+	check_eq 0 "$(proxy_count GET /blobs/)" "blob GETs"
+	ingest_empty "$root"
+	check_num "$(free_kib "$fs")" -ge "$((before - 256))" "KiB free after"
+	# The default min_free_space (256 MiB) does not fit either.
+	check_stderr_match 73 "min_free_space 268435456 kept" \
+	    img-pull -R "$root" "$PROXY/test/bb:1"
+	# A small image fits, with 1 MiB kept free.
+	check_exit 0 img-pull -R "$root" --min-free-space 1M "$PROXY/test/bb:1"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+	ingest_empty "$root"
+}
+t_case "limits: no room for the image on the root's filesystem: 73, no partial" \
+    limit_free_space
+
+# The space runs out while a layer downloads (something else fills the
+# filesystem meanwhile): the download stops before the filesystem is full
+# and its partial is discarded.
+limit_free_space_writing() {
+	skip_unless_root
+	skip_unless_platform linux
+	faultproxy_start "$REG"
+	fs=$(small_fs 24)
+	root="$fs/root"
+	part=$(partial "$root" "$BIG_LAYER")
+	faultproxy_rules "[{\"method\": \"GET\",
+	    \"path\": \"/blobs/$BIG_LAYER\",
+	    \"action\": \"delay\", \"bytes\": 5000000, \"seconds\": 10,
+	    \"times\": 1}]"
+	img-pull -R "$root" --min-free-space 1M "$PROXY/test/big:1" \
+	    >"$T/fill.out" 2>"$T/fill.err" &
+	pid=$!
+	if ! t_wait 30 sh -c "test \"\$(wc -c <'$part')\" -ge 4000000"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		cat "$T/fill.err" >&2
+		fail "the download did not get to 4 MB"
+	fi
+	# The small blobs are in by now; leave 2 MiB free, in which the 7 MB
+	# of the layer still to come do not fit.
+	for d in $(jq -r '.config.digest, .layers[0].digest' "$T/big.json"); do
+		if ! t_wait 30 test -f "$(blob "$root" "$d")"; then
+			kill -KILL "$pid" 2>/dev/null || true
+			fail "blob $d did not arrive"
+		fi
+	done
+	avail=$(free_kib "$fs")
+	head -c "$(((avail - 2048) * 1024))" /dev/zero >"$fs/filler"
+	rc=0
+	wait "$pid" || rc=$?
+	check_eq 73 "$rc" "exit status"
+	check_grep "blob '$BIG_LAYER': stopped: not enough space" "$T/fill.err"
+	check_eq 0 "$(npartials "$root")" "partial downloads left"
+	no_blob "$root" "$BIG_LAYER" layer
+	check_num "$(free_kib "$fs")" -ge 2048 "KiB free after"
+	rm -f "$fs/filler"
+	ingest_empty "$root"
+	check_eq 0 "$(nentries "$root")" "entries"
+}
+t_case "limits: space running out mid-layer: 73, stopped early, discarded" \
+    limit_free_space_writing
+
+# Wrong bytes an earlier run left (or a registry sent, then cut): resumed,
+# found out at the end, discarded; the next run starts over and completes.
+limit_corrupt_partial() {
+	fault_setup
+	mkdir -p "$root/ingest"
+	head -c 300000 /dev/urandom >"$(partial "$root" "$BB_LAYER")"
+	check_stderr_match 65 "digest mismatch for blob '$BB_LAYER'" \
+	    img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq "bytes=300000- 206" "$(blob_log "$BB_LAYER" \
+	    'map("\(.range // "none") \(.status)") | join(", ")')" \
+	    "the resumed GET"
+	ingest_empty "$root"
+	no_blob "$root" "$BB_LAYER" layer
+	: >"$PROXY_LOG"
+	check_exit 0 img-pull -R "$root" "$PROXY/test/bb:1"
+	check_eq "none 200" "$(blob_log "$BB_LAYER" \
+	    'map("\(.range // "none") \(.status)") | join(", ")')" \
+	    "the GET of the next run"
+	pulled_ok "$root" "$PROXY/test/bb:1" "$BB_MAN" "$T/bb.json"
+}
+t_case "limits: a corrupt partial: 65 once resumed, discarded, then pulled" \
+    limit_corrupt_partial
+
 # ---------------------------------------------------------------- 11
 
 pull_concurrent() {

@@ -21,6 +21,9 @@ applications left is applied, one per request:
            (default: any)
   times    how many times to apply it (default: unlimited)
   skip     let this many matching requests through first (default 0)
+  ignore_range  true: also drop Range and If-Range, as "ignore-range"
+           does, for an action that forwards the request (cut, truncate,
+           corrupt, delay, headers): a server that cannot resume
   action   one of:
     cut              send status, headers (full Content-Length) and the
                      first "bytes" bytes of the body (default 0), then close
@@ -323,7 +326,9 @@ class Handler(BaseHTTPRequestHandler):
             lk = k.lower()
             if lk in HOP:
                 continue
-            if action == "ignore-range" and lk in ("range", "if-range"):
+            if ((action == "ignore-range" or
+                 (rule is not None and rule.get("ignore_range"))) and
+                    lk in ("range", "if-range")):
                 continue
             if up.creds is not None and lk == "authorization":
                 continue

@@ -26,6 +26,7 @@
 #include "common/digest.h"
 #include "common/driver.h"
 #include "common/error.h"
+#include "common/limits.h"
 #include "common/fsutil.h"
 #include "common/layer.h"
 #include "common/log.h"
@@ -285,46 +286,100 @@ conf(void)
 	/* max_layer_expansion: a ratio, a size, or both; written back. */
 	CHECK(file_write_atomic(AT_FDCWD, path,
 	    "max_layer_expansion = 50, 20G\n", 30, 0644, &e) == 0);
-	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.has_expansion);
-	CHECK(r.expansion.has_ratio && r.expansion.ratio == 50);
-	CHECK(r.expansion.has_max && r.expansion.max == 20ULL << 30);
+	CHECK(driver_conf_read(fd, &r, &e) == 1);
+	CHECK(r.limits.max_layer_expansion == 50);
+	CHECK(r.limits.max_layer_size == 20LL << 30);
 	CHECK(driver_conf_write(fd, &r, &e) == 0);
 	(void)memset(&c, 0, sizeof(c));
-	CHECK(driver_conf_read(fd, &c, &e) == 1 && c.has_expansion &&
-	    c.expansion.ratio == 50 && c.expansion.max == 20ULL << 30);
+	CHECK(driver_conf_read(fd, &c, &e) == 1 &&
+	    c.limits.max_layer_expansion == 50 &&
+	    c.limits.max_layer_size == 20LL << 30);
 	CHECK(file_write_atomic(AT_FDCWD, path,
 	    "max_layer_expansion=off\n", 24, 0644, &e) == 0);
-	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.expansion.has_ratio &&
-	    r.expansion.ratio == 0 && !r.expansion.has_max);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 &&
+	    r.limits.max_layer_expansion == 0 &&
+	    r.limits.max_layer_size == LIMITS_LAYER_SIZE_DEFAULT);
 	CHECK(file_write_atomic(AT_FDCWD, path,
 	    "max_layer_expansion=lots\n", 25, 0644, &e) == 0);
 	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
 	CHECK(strstr(e.msg, "berth.conf:1") != NULL &&
 	    strstr(e.msg, "'lots'") != NULL);
 	{
-		struct driver_expansion x;
-		struct layer_opts o;
+		struct limits x;
 
-		CHECK(driver_expansion_parse("2T", &x, &e) == 0 &&
-		    !x.has_ratio && x.max == 2ULL << 40);
-		CHECK(driver_expansion_parse("7", &x, &e) == 0 &&
-		    x.ratio == 7 && !x.has_max);
-		CHECK(driver_expansion_parse("5,6", &x, &e) == -1 &&
+		limits_init(&x);
+		CHECK(limits_set(&x, "max_layer_expansion", "2T", &e) == 1 &&
+		    x.max_layer_expansion == LIMITS_EXPANSION_DEFAULT &&
+		    x.max_layer_size == 2LL << 40);
+		CHECK(limits_set(&x, "max_layer_expansion", "7", &e) == 1 &&
+		    x.max_layer_expansion == 7);
+		CHECK(limits_set(&x, "max_layer_expansion", "5,6", &e) == -1 &&
 		    e.exit == EX_USAGE);
-		CHECK(driver_expansion_parse("1G,2G", &x, &e) == -1);
-		CHECK(driver_expansion_parse("", &x, &e) == -1);
-		CHECK(driver_expansion_parse("0b", &x, &e) == -1);
-		CHECK(driver_expansion_parse("-3", &x, &e) == -1);
-		layer_opts_init(&o);
-		CHECK(driver_expansion_parse("off,1G", &x, &e) == 0);
-		driver_expansion_apply(&x, &o);
-		CHECK(o.max_ratio == 0 && o.max_bytes == 1ULL << 30);
-		layer_opts_init(&o);
-		CHECK(driver_expansion_parse("9", &x, &e) == 0);
-		driver_expansion_apply(&x, &o);
-		CHECK(o.max_ratio == 9 &&
-		    o.max_bytes == LAYER_MAX_BYTES_DEFAULT);
+		CHECK(limits_set(&x, "max_layer_expansion", "1G,2G",
+		    &e) == -1);
+		CHECK(limits_set(&x, "max_layer_expansion", "", &e) == -1);
+		CHECK(limits_set(&x, "max_layer_expansion", "-3", &e) == -1);
+		CHECK(limits_set(&x, "max_layer_expansion", "off,1G",
+		    &e) == 1 && x.max_layer_expansion == 0 &&
+		    x.max_layer_size == 1LL << 30);
 	}
+	(void)close(fd);
+}
+
+/* The resource limits in berth.conf, next to the driver keys. */
+static void
+conf_limits(void)
+{
+	static const char text[] = "driver=dir\nmax_blob_size = 512M\n"
+	    "max_image_size=2G\nmin_free_space=0\n"
+	    "max_layer_expansion=20x\n";
+	struct error e = ERROR_INIT;
+	struct driver_conf c, r;
+	char dir[512], path[600], *buf = NULL;
+	size_t len;
+	int fd;
+
+	mkpath(dir, sizeof(dir), "conf-limits");
+	(void)mkdir(dir, 0700);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd != -1);
+	(void)snprintf(path, sizeof(path), "%s/berth.conf", dir);
+	/* No file: the defaults. */
+	CHECK(driver_conf_read(fd, &r, &e) == 0);
+	CHECK(r.limits.max_blob_size == LIMITS_BLOB_SIZE_DEFAULT);
+	CHECK(r.limits.max_layer_expansion == LIMITS_EXPANSION_DEFAULT);
+	CHECK(file_write_atomic(AT_FDCWD, path, text, sizeof(text) - 1,
+	    0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 && r.driver == DRIVER_DIR);
+	CHECK(r.limits.max_blob_size == 512LL << 20);
+	CHECK(r.limits.max_image_size == 2LL << 30);
+	CHECK(r.limits.min_free_space == 0);
+	CHECK(r.limits.max_layer_expansion == 20);
+	CHECK(r.limits.max_layer_size == LIMITS_LAYER_SIZE_DEFAULT);
+	/* Written back: what is on and not the default survives. */
+	CHECK(driver_conf_write(fd, &r, &e) == 0);
+	CHECK(driver_conf_read(fd, &c, &e) == 1);
+	CHECK(c.limits.max_blob_size == 512LL << 20 &&
+	    c.limits.max_image_size == 2LL << 30 &&
+	    c.limits.max_layer_expansion == 20);
+	/* A zeroed conf written by a driver chooser turns nothing off. */
+	(void)memset(&c, 0, sizeof(c));
+	c.has_driver = true;
+	c.driver = DRIVER_OVERLAY;
+	CHECK(driver_conf_write(fd, &c, &e) == 0);
+	CHECK(file_read_all(fd, "berth.conf", 4096, &buf, &len, &e) == 0);
+	CHECK(buf != NULL && strstr(buf, "max_") == NULL &&
+	    strstr(buf, "min_") == NULL);
+	free(buf);
+	CHECK(driver_conf_read(fd, &r, &e) == 1 &&
+	    r.limits.min_free_space == LIMITS_FREE_SPACE_DEFAULT);
+	/* A bad value is a configuration error naming line and key. */
+	CHECK(file_write_atomic(AT_FDCWD, path, "driver=dir\n"
+	    "max_blob_size=lots\n", 30, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
+	CHECK(strstr(e.msg, "berth.conf:2") != NULL &&
+	    strstr(e.msg, "max_blob_size") != NULL);
+	CHECK(r.limits.max_blob_size == LIMITS_BLOB_SIZE_DEFAULT);
 	(void)close(fd);
 }
 
@@ -1067,6 +1122,7 @@ main(void)
 	TEST(datasets);
 	TEST(chain_ids);
 	TEST(conf);
+	TEST(conf_limits);
 	TEST(copy_tree);
 	TEST(copy_tree_deep);
 	TEST(dir_driver);

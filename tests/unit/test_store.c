@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for common/store.c: the layout store_open() creates, blobs,
- * resumable ingests (commit, mismatch, overflow, abort and resume, a
- * killed download, four processes racing for one blob), and index.json
+ * resumable ingests (commit, mismatch, overflow, limits of size and free
+ * space, abort and resume, a killed download, four processes racing for
+ * one blob), and index.json
  * (set, replace, list, remove, foreign fields kept, eight concurrent
  * writers, stale temporary files).
  */
@@ -452,6 +453,89 @@ ingest_commit_ok(void)
 	CHECK(store_ingest_begin(&s, dg, -1, &ig, &e) == 0);
 	CHECK(ig != NULL && ingest_commit(ig, &e) == 0);
 	CHECK(store_blob_exists(&s, dg, 0));
+	free(data);
+	store_close(&s);
+}
+
+/* Issue #8: the largest blob, free space, and what a failure leaves. */
+static void
+ingest_limits(void)
+{
+	struct error e = ERROR_INIT;
+	struct store s;
+	struct ingest *ig = NULL;
+	unsigned char *data;
+	char dg[DIGEST_MAX], partial[200];
+	size_t len = 3 * 1024 * 1024;
+
+	CHECK(store_open(&s, root_path("limits"), true, &e) == 0);
+	CHECK(s.blob_max == 0 && s.free_min == 0);
+	data = make_data(len, 7);
+	digest_buf(DIGEST_SHA256, data, len, dg);
+	(void)snprintf(partial, sizeof(partial), "%s.partial", digest_hex(dg));
+
+	/* A descriptor over the limit: refused before anything exists. */
+	s.blob_max = (int64_t)len - 1;
+	CHECK(store_ingest_begin(&s, dg, (int64_t)len, &ig, &e) == -1);
+	CHECK(e.exit == EX_DATAERR && ig == NULL);
+	CHECK(strstr(e.msg, dg) != NULL && strstr(e.msg, "3145728 bytes") !=
+	    NULL && strstr(e.msg, "max_blob_size limit of 3145727") != NULL);
+	CHECK(count_entries(s.ingestfd, ".", NULL) == 0);
+	/* Of unknown size: the body may not grow past it. */
+	CHECK(store_ingest_begin(&s, dg, -1, &ig, &e) == 0);
+	CHECK(feed(ig, data, len - 1, 65536, &e) == 0);
+	error_clear(&e);
+	CHECK(ingest_write(ig, data + len - 1, 1, &e) == -1);
+	CHECK(e.exit == EX_DATAERR && strstr(e.msg, "max_blob_size") != NULL);
+	ingest_abort(ig, false);	/* discarded all the same */
+	CHECK(!exists_at(s.ingestfd, partial));
+	s.blob_max = 0;
+
+	/* More than the filesystem has: refused, no partial made. */
+	s.free_min = INT64_MAX / 2;
+	error_clear(&e);
+	CHECK(store_ingest_begin(&s, dg, (int64_t)len, &ig, &e) == -1);
+	CHECK(e.exit == EX_CANTCREAT && ig == NULL);
+	CHECK(strstr(e.msg, "not enough space in '") != NULL &&
+	    strstr(e.msg, "3145728 needed") != NULL);
+	CHECK(!exists_at(s.ingestfd, partial));
+	CHECK(store_space_check(&s, 1, &e) == -1 && e.exit == EX_CANTCREAT);
+	s.free_min = 0;
+	CHECK(store_space_check(&s, 1, &e) == 0);
+
+	/* Space running out while writing: stopped, partial discarded. */
+	CHECK(store_ingest_begin(&s, dg, (int64_t)len, &ig, &e) == 0);
+	CHECK(feed(ig, data, 2 * 1024 * 1024, 65536, &e) == 0);
+	CHECK(store_ingest_partial(&s, dg) >= 1024 * 1024);
+	s.free_min = INT64_MAX / 2;
+	error_clear(&e);
+	CHECK(feed(ig, data + 2 * 1024 * 1024, len - 2 * 1024 * 1024, 65536,
+	    &e) == -1);
+	CHECK(e.exit == EX_CANTCREAT && strstr(e.msg, "stopped") != NULL);
+	ingest_abort(ig, false);
+	CHECK(!exists_at(s.ingestfd, partial));
+	CHECK(store_ingest_partial(&s, dg) == 0);
+	s.free_min = 0;
+
+	/* An empty partial is not worth keeping; a non-empty one is. */
+	CHECK(store_ingest_begin(&s, dg, (int64_t)len, &ig, &e) == 0);
+	ingest_abort(ig, false);
+	CHECK(!exists_at(s.ingestfd, partial));
+	CHECK(store_ingest_begin(&s, dg, (int64_t)len, &ig, &e) == 0);
+	CHECK(ingest_write(ig, data, 10, &e) == 0);
+	ingest_abort(ig, false);
+	CHECK(exists_at(s.ingestfd, partial));
+	CHECK(store_ingest_partial(&s, dg) == 10);
+	/* A partial an earlier run left is kept when space is short. */
+	s.free_min = INT64_MAX / 2;
+	CHECK(store_ingest_begin(&s, dg, (int64_t)len, &ig, &e) == -1);
+	CHECK(e.exit == EX_CANTCREAT && exists_at(s.ingestfd, partial));
+	s.free_min = 0;
+	CHECK(store_ingest_begin(&s, dg, (int64_t)len, &ig, &e) == 0);
+	CHECK(ingest_offset(ig) == 10);
+	CHECK(feed(ig, data + 10, len - 10, 100000, &e) == 0);
+	CHECK(ingest_commit(ig, &e) == 0);
+	CHECK(store_blob_exists(&s, dg, (int64_t)len));
 	free(data);
 	store_close(&s);
 }
@@ -1105,6 +1189,7 @@ main(void)
 	TEST(blobs);
 	TEST(ingest_commit_ok);
 	TEST(ingest_mismatch);
+	TEST(ingest_limits);
 	TEST(ingest_resume);
 	TEST(ingest_killed);
 	TEST(ingest_concurrent);
