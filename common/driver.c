@@ -28,6 +28,7 @@
 #include "common/driver_impl.h"
 #include "common/error.h"
 #include "common/fsutil.h"
+#include "common/jailspec.h"
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/platform.h"
@@ -156,8 +157,8 @@ trim(char *s)
 int
 driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 {
-	char *buf = NULL, *line, *next, *key, *val, *eq;
-	size_t lineno = 0;
+	char *buf = NULL, *line, *next, *key, *val, *eq, **names;
+	size_t lineno = 0, n;
 	int rv = -1;
 
 	(void)memset(c, 0, sizeof(*c));
@@ -193,6 +194,20 @@ driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 				goto bad;
 			(void)snprintf(c->zfs_dataset, sizeof(c->zfs_dataset),
 			    "%s", val);
+		} else if (strcmp(key, "devfs_unhide") == 0) {
+			if (strlen(val) >= sizeof(c->devfs_unhide)) {
+				error_set(ep, EX_CONFIG, 0, "%s:%zu: "
+				    "devfs_unhide: longer than %zu bytes",
+				    CONF_NAME, lineno,
+				    sizeof(c->devfs_unhide) - 1);
+				goto out;
+			}
+			if (jailspec_devfs_unhide_parse(val, &names, &n,
+			    ep) == -1)
+				goto bad;
+			jailspec_strv_free(names, n);
+			(void)snprintf(c->devfs_unhide,
+			    sizeof(c->devfs_unhide), "%s", val);
 		} else {
 			error_set(ep, EX_CONFIG, 0, "%s:%zu: unknown key '%s'",
 			    CONF_NAME, lineno, key);
@@ -214,7 +229,7 @@ out:
 int
 driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 {
-	char buf[512];
+	char buf[512 + DRIVER_UNHIDE_MAX];
 	int n;
 
 	n = snprintf(buf, sizeof(buf), "# berth root configuration\n");
@@ -224,6 +239,9 @@ driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 	if (c->zfs_dataset[0] != '\0')
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
 		    "zfs_dataset=%s\n", c->zfs_dataset);
+	if (c->devfs_unhide[0] != '\0')
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+		    "devfs_unhide=%s\n", c->devfs_unhide);
 	if (file_write_atomic(rootfd, CONF_NAME, buf, (size_t)n, 0644,
 	    ep) == -1)
 		return (error_wrap(ep, "%s", CONF_NAME));

@@ -71,18 +71,23 @@ int	driver_chain_id(const char *, const char *, char *, struct error *);
 
 /*
  * $ROOT/berth.conf: lines "key=value", '#' comments and blank lines
- * ignored.  Keys: driver (dir, overlay, zfs) and zfs_dataset.
+ * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset and
+ * devfs_unhide (FreeBSD: devfs names pods' images may unhide beyond the
+ * safe set, jailspec_devfs_unhide_parse()'s list).
  */
+#define	DRIVER_UNHIDE_MAX	1024
 struct driver_conf {
 	bool			has_driver;
 	enum driver_kind	driver;
 	char			zfs_dataset[DRIVER_DATASET_MAX];  /* or "" */
+	char			devfs_unhide[DRIVER_UNHIDE_MAX];  /* or "" */
 };
 
 /*
  * Read rootfd/berth.conf into *c.  Returns 1 if it was read, 0 if absent
  * (*c zeroed), -1 with EX_CONFIG naming the line if malformed (unknown
- * key, bad driver or dataset name, line too long, file over 64 KiB).
+ * key, bad driver or dataset name, bad devfs_unhide list, line too long,
+ * file over 64 KiB).
  */
 int	driver_conf_read(int, struct driver_conf *, struct error *);
 
