@@ -14,6 +14,9 @@
  * the app's root (a chroot could be left by root in the app, as above),
  * nullfs/devfs mounts made on the host before the jails exist,
  * jail_attach into the app's jail; rctl rules per app jail for limits.
+ * Sibling jails do not see each other's processes (prison_check()): on
+ * FreeBSD the apps of a pod share its network, hostname and IPC, not
+ * their PIDs.
  *
  * The process model is the same on both:
  *
