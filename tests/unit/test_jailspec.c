@@ -634,8 +634,8 @@ devfs_allowlist(void)
 		"path gpt/* unhide", "path zvol/*/* unhide", "path *0 unhide",
 		"path tty* unhide", "path usb/* unhide", "path fd* unhide",
 		"path pts* unhide", "path pts/*/x unhide", "path fd/*/* unhide",
-		"path null? unhide", "path nul[l] unhide", "path pts/../ada0 "
-		"unhide",
+		"path null? unhide", "path nul[l] unhide",
+		"path pts/../ada0 unhide",
 	};
 	static const char *const fine[] = {
 		"path null unhide", "path zero unhide", "path random unhide",
