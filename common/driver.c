@@ -29,6 +29,7 @@
 #include "common/driver_impl.h"
 #include "common/error.h"
 #include "common/fsutil.h"
+#include "common/jailspec.h"
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/num.h"
@@ -158,8 +159,8 @@ trim(char *s)
 int
 driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 {
-	char *buf = NULL, *line, *next, *key, *val, *eq;
-	size_t lineno = 0;
+	char *buf = NULL, *line, *next, *key, *val, *eq, **names;
+	size_t lineno = 0, n;
 	int rv = -1, r;
 
 	(void)memset(c, 0, sizeof(*c));
@@ -196,6 +197,20 @@ driver_conf_read(int rootfd, struct driver_conf *c, struct error *ep)
 				goto bad;
 			(void)snprintf(c->zfs_dataset, sizeof(c->zfs_dataset),
 			    "%s", val);
+		} else if (strcmp(key, "devfs_unhide") == 0) {
+			if (strlen(val) >= sizeof(c->devfs_unhide)) {
+				error_set(ep, EX_CONFIG, 0, "%s:%zu: "
+				    "devfs_unhide: longer than %zu bytes",
+				    CONF_NAME, lineno,
+				    sizeof(c->devfs_unhide) - 1);
+				goto out;
+			}
+			if (jailspec_devfs_unhide_parse(val, &names, &n,
+			    ep) == -1)
+				goto bad;
+			jailspec_strv_free(names, n);
+			(void)snprintf(c->devfs_unhide,
+			    sizeof(c->devfs_unhide), "%s", val);
 		} else if ((r = limits_set(&c->limits, key, val, ep)) == -1)
 			goto bad;
 		else if (r == 0) {
@@ -221,7 +236,7 @@ out:
 int
 driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 {
-	char buf[1024];
+	char buf[1024 + DRIVER_UNHIDE_MAX];
 	int n, m;
 
 	n = snprintf(buf, sizeof(buf), "# berth root configuration\n");
@@ -231,6 +246,9 @@ driver_conf_write(int rootfd, const struct driver_conf *c, struct error *ep)
 	if (c->zfs_dataset[0] != '\0')
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
 		    "zfs_dataset=%s\n", c->zfs_dataset);
+	if (c->devfs_unhide[0] != '\0')
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+		    "devfs_unhide=%s\n", c->devfs_unhide);
 	if ((m = limits_format(&c->limits, buf + n, sizeof(buf) - (size_t)n)) ==
 	    -1)
 		return (error_set(ep, EX_SOFTWARE, 0, "%s: too long",

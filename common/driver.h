@@ -74,23 +74,27 @@ int	driver_chain_id(const char *, const char *, char *, struct error *);
 
 /*
  * $ROOT/berth.conf: lines "key=value", '#' comments and blank lines
- * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset, and the
+ * ignored.  Keys: driver (dir, overlay, zfs), zfs_dataset, the
  * resource limits of common/limits.h (max_blob_size, max_image_size,
- * min_free_space, max_layer_size, max_layer_expansion).
+ * min_free_space, max_layer_size, max_layer_expansion), and devfs_unhide
+ * (FreeBSD: devfs names pods' images may unhide beyond the safe set,
+ * jailspec_devfs_unhide_parse()'s list).
  */
+#define	DRIVER_UNHIDE_MAX	1024
 struct driver_conf {
 	bool			has_driver;
 	enum driver_kind	driver;
 	char			zfs_dataset[DRIVER_DATASET_MAX];  /* or "" */
 	struct limits		limits;		/* defaults, then the file's */
+	char			devfs_unhide[DRIVER_UNHIDE_MAX];  /* or "" */
 };
 
 /*
  * Read rootfd/berth.conf into *c.  Returns 1 if it was read, 0 if absent
  * (*c zeroed but for c->limits, which holds the defaults), -1 with
  * EX_CONFIG naming the line if malformed (unknown key, bad driver or
- * dataset name, bad limit, line too long, file over 64 KiB).  A program
- * that enforces a limit reads it from c->limits.
+ * dataset name, bad limit, bad devfs_unhide list, line too long, file over
+ * 64 KiB).  A program that enforces a limit reads it from c->limits.
  */
 int	driver_conf_read(int, struct driver_conf *, struct error *);
 

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * FreeBSD jails as data: the jail(2) parameter list of a pod, its devfs
- * ruleset (a strict subset of devfs(8) rule syntax, harmful rules refused,
- * numbered by content hash) and the runtime-spec "freebsd" object.  No
- * FreeBSD header is used: the backend in common/platform/freebsd/ turns
- * these into iovecs and ioctls, and everything here is tested on Linux.
+ * FreeBSD jails as data: the jail(2) parameter lists of a pod and of its
+ * apps' child jails, its devfs ruleset (a strict subset of devfs(8) rule
+ * syntax, unhides only of an allowlist, numbered by content hash), the
+ * runtime-spec "freebsd" object, and the decisions the backend takes from
+ * what the kernel says (securelevel, error classes, what to unmount, rctl
+ * rules).  No FreeBSD header is used: the backend in
+ * common/platform/freebsd/ turns these into iovecs, ioctls and system
+ * calls, and everything here is tested on Linux.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -12,8 +15,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +36,15 @@
 #define	PATH_MAX_LEN	1023	/* MAXPATHLEN - 1 */
 #define	RULE_TEXT_MAX	512
 
+/* Most names in a host's devfs_unhide list. */
+#define	UNHIDE_MAX	64
+
 /*
  * The base of every pod's /dev, after FreeBSD's devfsrules_hide_all,
  * devfsrules_unhide_basic and devfsrules_unhide_login: a terminal, the
- * null/zero/random family, crypto and the fd links.  "log" (a symlink to
+ * null/zero/random family and the fd links, and the directory the Linux
+ * ABI module makes in every devfs for /dev/shm (linux_dev_shm_create()).
+ * crypto is left to the host (devfs_unhide), "log" (a symlink to
  * /var/run/log that syslog(3) does not need) and the legacy ptyp* names
  * are left out.
  */
@@ -42,7 +52,6 @@ static const char *const base_rules[] = {
 	"hide",
 	"path null unhide",
 	"path zero unhide",
-	"path crypto unhide",
 	"path random unhide",
 	"path urandom unhide",
 	"path ptmx unhide",
@@ -53,42 +62,14 @@ static const char *const base_rules[] = {
 	"path stdin unhide",
 	"path stdout unhide",
 	"path stderr unhide",
-	"path tty unhide"
+	"path tty unhide",
+	"path shm unhide"
 };
 
-/*
- * Device names an unhide must not reach without the unsafe flag: one or
- * more concrete names of each dangerous kind, so that any pattern able to
- * match the kind matches at least one of them.
- */
-static const char *const harmful_names[] = {
-	/* Disks, partitions, slices, GEOM providers and their labels. */
-	"ada0", "ada0p1", "ada0s1", "ada0s1a", "ad0", "da0", "da0p1",
-	"nvd0", "nvd0p1", "nda0", "nda0p1", "nvme0", "nvme0ns1", "vtbd0",
-	"vtbd0p1", "xbd0", "md0", "md0p1", "mdctl", "cd0", "mmcsd0",
-	"mmcsd0p1", "sdda0", "ggate0", "ada0.eli", "ada0p1.eli", "ada0.nop",
-	"gpt/root", "gptid/0", "diskid/DISK-0", "label/root", "ufs/root",
-	"ufsid/0", "iso9660/CD", "msdosfs/EFI", "ext2fs/root", "ntfs/DATA",
-	"zvol/zroot/vol", "mirror/gm0", "stripe/st0", "raid/r0", "raid3/r0",
-	"concat/c0", "linux_lvm/vg", "geom.ctl", "cam/ctl", "ctl",
-	/* CAM pass-through and other SCSI peripherals. */
-	"pass0", "xpt0", "sa0", "nsa0", "esa0", "ses0", "ch0", "iscsi",
-	"sg0",
-	/* Memory, I/O ports, firmware and hardware control. */
-	"mem", "kmem", "io", "pci", "cpuctl0", "acpi", "apm", "apmctl",
-	"efi", "smbios", "hpet0", "ipmi0", "smb0", "iic0", "gpioc0",
-	"spigen0.0", "led/x", "vmmctl", "vmm/guest", "vmm.io/guest",
-	"nvmm", "ksyms", "kldload", "superio0", "tpm0", "tpmrm0",
-	/* ZFS control, kernel and device state. */
-	"zfs", "devctl", "devctl2", "devstat", "klog", "console",
-	"consolectl", "sysmouse", "kbdmux0", "kbd0", "ukbd0", "psm0",
-	"ttyv0", "ttyu0", "ttyU0", "cuau0", "cuaU0", "dcons", "xpt",
-	"dtrace/dtrace", "dtrace/helper", "audit", "auditpipe",
-	"auditdist", "filemon", "usb/0.1.0", "usbctl", "ugen0.1",
-	"uhid0", "hidraw0", "dsp0", "mixer0",
-	/* Packet capture and network control. */
-	"bpf", "bpf0", "pf", "pflog", "netmap", "tun0", "tun", "tap0",
-	"tap", "vmnet0"
+/* What an image's rule may unhide without the host's say: the base. */
+static const char *const safe_names[] = {
+	"null", "zero", "random", "urandom", "ptmx", "pts", "pts/*", "fd",
+	"fd/*", "stdin", "stdout", "stderr", "tty", "shm"
 };
 
 /* Parameters */
@@ -198,6 +179,27 @@ valid_hostname(const char *s)
 	}
 }
 
+/*
+ * The allow.* flags: the asked-for ones on, the others and the ones we
+ * never give off.  A child jail gets the same: kern_jail_set() refuses
+ * (EPERM) a child with a flag its parent lacks.
+ */
+static void
+params_allow(struct jailspec_params *pp, unsigned allow)
+{
+	param_bool(pp, "allow.set_hostname",
+	    (allow & JAILSPEC_ALLOW_SET_HOSTNAME) != 0);
+	param_bool(pp, "allow.raw_sockets",
+	    (allow & JAILSPEC_ALLOW_RAW_SOCKETS) != 0);
+	param_bool(pp, "allow.chflags", (allow & JAILSPEC_ALLOW_CHFLAGS) != 0);
+	param_bool(pp, "allow.mlock", (allow & JAILSPEC_ALLOW_MLOCK) != 0);
+	param_bool(pp, "allow.socket_af",
+	    (allow & JAILSPEC_ALLOW_SOCKET_AF) != 0);
+	param_bool(pp, "allow.mount", false);
+	param_bool(pp, "allow.quotas", false);
+	param_bool(pp, "allow.read_msgbuf", false);
+}
+
 int
 jailspec_params(const struct jailspec_opts *o, unsigned devfs_ruleset,
     struct jailspec_params *pp, struct error *ep)
@@ -223,6 +225,10 @@ jailspec_params(const struct jailspec_opts *o, unsigned devfs_ruleset,
 	if (o->securelevel < -1 || o->securelevel > 3)
 		return (error_set(ep, EX_DATAERR, 0,
 		    "securelevel %d: out of range (-1 to 3)", o->securelevel));
+	if (o->children_max < 0 || o->children_max > JAILSPEC_APPS_MAX)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "children.max %d: out of range (0 to %d)", o->children_max,
+		    JAILSPEC_APPS_MAX));
 	if (o->vnet && (o->nip4 > 0 || o->nip6 > 0))
 		return (error_set(ep, EX_DATAERR, 0,
 		    "a vnet jail cannot have ip4 or ip6 addresses"));
@@ -235,22 +241,11 @@ jailspec_params(const struct jailspec_opts *o, unsigned devfs_ruleset,
 	param_str(pp, "host.hostname", host);
 	param_bool(pp, "persist", true);
 	param_int(pp, "enforce_statfs", 2);
-	param_int(pp, "children.max", 0);
+	param_int(pp, "children.max", o->children_max);
 	param_int(pp, "securelevel", o->securelevel);
 	if (devfs_ruleset != 0)
 		param_int(pp, "devfs_ruleset", (int)devfs_ruleset);
-	param_bool(pp, "allow.set_hostname",
-	    (o->allow & JAILSPEC_ALLOW_SET_HOSTNAME) != 0);
-	param_bool(pp, "allow.raw_sockets",
-	    (o->allow & JAILSPEC_ALLOW_RAW_SOCKETS) != 0);
-	param_bool(pp, "allow.chflags",
-	    (o->allow & JAILSPEC_ALLOW_CHFLAGS) != 0);
-	param_bool(pp, "allow.mlock", (o->allow & JAILSPEC_ALLOW_MLOCK) != 0);
-	param_bool(pp, "allow.socket_af",
-	    (o->allow & JAILSPEC_ALLOW_SOCKET_AF) != 0);
-	param_bool(pp, "allow.mount", false);
-	param_bool(pp, "allow.quotas", false);
-	param_bool(pp, "allow.read_msgbuf", false);
+	params_allow(pp, o->allow);
 	sysv = (o->allow & JAILSPEC_ALLOW_SYSVIPC) != 0 ? JAILSPEC_SYS_NEW :
 	    JAILSPEC_SYS_DISABLE;
 	param_int(pp, "sysvmsg", sysv);
@@ -300,6 +295,112 @@ jailspec_param_find(const struct jailspec_params *pp, const char *name)
 		if (strcmp(pp->v[i].name, name) == 0)
 			return (&pp->v[i]);
 	return (NULL);
+}
+
+int
+jailspec_securelevel(int host)
+{
+	return (host > 2 ? host : 2);
+}
+
+int
+jailspec_jail_set_exit(int err, const char *errmsg)
+{
+	static const char unknown[] = "unknown parameter: ";
+
+	switch (err) {
+	case EINVAL:
+		if (errmsg != NULL &&
+		    strncmp(errmsg, unknown, sizeof(unknown) - 1) == 0)
+			return (EX_UNAVAILABLE);
+		return (EX_OSERR);
+	case EPERM:
+		return (EX_NOPERM);
+	case EEXIST:
+		return (EX_CANTCREAT);
+	default:
+		return (EX_OSERR);
+	}
+}
+
+int
+jailspec_nmount_exit(int err, const char *errmsg, bool file)
+{
+	if (err == ENODEV || (err == EINVAL && errmsg != NULL &&
+	    strcmp(errmsg, "Invalid fstype") == 0))
+		return (EX_UNAVAILABLE);
+	if (err == ENOTDIR && file)
+		return (EX_UNAVAILABLE);
+	if (err == ENOENT)
+		return (EX_NOINPUT);
+	if (err == EPERM)
+		return (EX_NOPERM);
+	return (EX_OSERR);
+}
+
+int
+jailspec_app_jail_name(const char *pod, const char *app, char *buf,
+    size_t size)
+{
+	size_t n = strlen(app);
+	bool digits;
+	int w;
+
+	if (n == 0 || strspn(app, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+		return (-1);
+	digits = strspn(app, "0123456789") == n;
+	w = snprintf(buf, size, "%s.%s%s", pod, digits ? "_" : "", app);
+	if (w < 0 || (size_t)w >= size || w > NAME_MAX_LEN)
+		return (-1);
+	return (0);
+}
+
+int
+jailspec_app_params(const struct jailspec_opts *o, const char *app,
+    const char *root, unsigned devfs_ruleset, struct jailspec_params *pp,
+    struct error *ep)
+{
+	char name[NAME_MAX_LEN + 1];
+
+	pp->v = NULL;
+	pp->n = 0;
+	if (o->name == NULL || !valid_name(o->name))
+		return (error_set(ep, EX_DATAERR, 0,
+		    "jail name '%s': not 1 to %d letters, digits, '_' or '-'",
+		    o->name == NULL ? "" : o->name, NAME_MAX_LEN));
+	if (app == NULL || jailspec_app_jail_name(o->name, app, name,
+	    sizeof(name)) == -1)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "app '%s': no jail name can be made of it",
+		    app == NULL ? "" : app));
+	if (root == NULL || root[0] != '/' || strlen(root) > PATH_MAX_LEN)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "app '%s': root '%s' is not an absolute path of at most "
+		    "%d bytes", app, root == NULL ? "" : root, PATH_MAX_LEN));
+	if (o->securelevel < -1 || o->securelevel > 3)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "securelevel %d: out of range (-1 to 3)", o->securelevel));
+	if (devfs_ruleset > 65535)
+		return (error_set(ep, EX_DATAERR, 0,
+		    "devfs ruleset %u: out of range", devfs_ruleset));
+
+	param_str(pp, "name", name);
+	param_str(pp, "path", root);
+	param_bool(pp, "persist", true);
+	param_int(pp, "host", JAILSPEC_SYS_INHERIT);
+	param_int(pp, "enforce_statfs", 2);
+	param_int(pp, "children.max", 0);
+	param_int(pp, "securelevel", o->securelevel);
+	if (devfs_ruleset != 0)
+		param_int(pp, "devfs_ruleset", (int)devfs_ruleset);
+	params_allow(pp, o->allow);
+	param_int(pp, "sysvmsg", JAILSPEC_SYS_INHERIT);
+	param_int(pp, "sysvsem", JAILSPEC_SYS_INHERIT);
+	param_int(pp, "sysvshm", JAILSPEC_SYS_INHERIT);
+	param_int(pp, "ip4", JAILSPEC_SYS_INHERIT);
+	param_int(pp, "ip6", JAILSPEC_SYS_INHERIT);
+	return (0);
 }
 
 /* devfs rules */
@@ -488,24 +589,105 @@ jailspec_devfs_format(const struct jailspec_devfs_rule *r, char *buf,
 	return ((int)n);
 }
 
+static bool
+has_glob(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return (true);
+	return (false);
+}
+
+/*
+ * Whether every name pattern p can match is one that safe entry e
+ * matches (the three cases of the rule in jailspec.h).  Conservative: a
+ * "no" may be wrong, a "yes" never is.
+ */
+static bool
+pattern_covered(const char *p, const char *e)
+{
+	size_t el = strlen(e), dl;
+
+	if (strcmp(p, e) == 0)
+		return (true);
+	if (!has_glob(p, strlen(p)))
+		return (fnmatch(e, p, FNM_PATHNAME) == 0);
+	if (el == 0 || e[el - 1] != '*')
+		return (false);
+	dl = el - 1;
+	if (has_glob(e, dl))
+		return (false);
+	return (strncmp(p, e, dl) == 0 && strchr(p + dl, '/') == NULL);
+}
+
 bool
-jailspec_devfs_harmful(const struct jailspec_devfs_rule *r,
-    const char **whatp)
+jailspec_devfs_allowed(const struct jailspec_devfs_rule *r,
+    const char *const *extra, size_t nextra)
 {
 	size_t i;
 
 	if ((r->acts & JAILSPEC_DEVFS_UNHIDE) == 0)
+		return (true);
+	/* No pattern: every node. */
+	if (r->pattern[0] == '\0')
 		return (false);
-	for (i = 0; i < sizeof(harmful_names) / sizeof(harmful_names[0]);
-	    i++) {
-		if (r->pattern[0] == '\0' ||
-		    fnmatch(r->pattern, harmful_names[i], FNM_PATHNAME) == 0) {
-			if (whatp != NULL)
-				*whatp = harmful_names[i];
+	for (i = 0; i < sizeof(safe_names) / sizeof(safe_names[0]); i++)
+		if (pattern_covered(r->pattern, safe_names[i]))
 			return (true);
-		}
-	}
+	for (i = 0; i < nextra; i++)
+		if (extra[i] != NULL && pattern_covered(r->pattern, extra[i]))
+			return (true);
 	return (false);
+}
+
+void
+jailspec_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+jailspec_devfs_unhide_parse(const char *list, char ***namesp, size_t *np,
+    struct error *ep)
+{
+	const char *p, *end, *why;
+	char **v = NULL, *name;
+	size_t n = 0, len;
+
+	*namesp = NULL;
+	*np = 0;
+	if (list == NULL || list[strspn(list, " \t")] == '\0')
+		return (0);
+	for (p = list; ; p = end + 1) {
+		p += strspn(p, " \t");
+		end = p + strcspn(p, ",");
+		len = (size_t)(end - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		name = xasprintf("%.*s", (int)len, p);
+		if ((why = len == 0 ? "an empty name" :
+		    pattern_problem(name)) != NULL || n == UNHIDE_MAX) {
+			error_set(ep, EX_CONFIG, 0, "devfs_unhide: '%s': %s",
+			    name, why != NULL ? why : "too many names");
+			free(name);
+			jailspec_strv_free(v, n);
+			return (-1);
+		}
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = name;
+		v[n] = NULL;
+		if (*end == '\0')
+			break;
+	}
+	*namesp = v;
+	*np = n;
+	return (0);
 }
 
 /* Parse a base rule, which has no "path" when it applies to all. */
@@ -524,12 +706,12 @@ base_rule(const char *text, struct jailspec_devfs_rule *r)
 }
 
 int
-jailspec_devfs_build(const char *const *rules, size_t n, bool unsafe,
-    struct jailspec_devfs *ds, struct error *ep)
+jailspec_devfs_build(const char *const *rules, size_t n,
+    const char *const *extra, size_t nextra, struct jailspec_devfs *ds,
+    struct error *ep)
 {
 	const size_t nbase = sizeof(base_rules) / sizeof(base_rules[0]);
 	struct jailspec_devfs_rule *r;
-	const char *what;
 	char line[RULE_TEXT_MAX], hex[9];
 	size_t i, len = 0, cap = 0;
 	unsigned long h;
@@ -552,11 +734,10 @@ jailspec_devfs_build(const char *const *rules, size_t n, bool unsafe,
 				    "devfs rule %zu: missing", i);
 			goto fail;
 		}
-		if (!unsafe && jailspec_devfs_harmful(r, &what)) {
+		if (!jailspec_devfs_allowed(r, extra, nextra)) {
 			error_set(ep, EX_DATAERR, 0, "devfs rule '%s': "
-			    "unhides '%s' (a disk or other dangerous device); "
-			    "allowed only when unsafe devfs rules are enabled",
-			    rules[i], what);
+			    "unhides names outside the safe set; a host adds "
+			    "names with devfs_unhide in berth.conf", rules[i]);
 			goto fail;
 		}
 	}
@@ -621,20 +802,21 @@ str_array(const char *const *v, size_t n)
 
 json_t *
 jailspec_oci_config(const struct jailspec_opts *o, const char *const *rules,
-    size_t nrules, bool unsafe, struct error *ep)
+    size_t nrules, const char *const *extra, size_t nextra, struct error *ep)
 {
 	struct jailspec_params params;
 	struct jailspec_devfs ds;
 	const struct jailspec_devfs_rule *r;
-	json_t *doc = NULL, *fb, *jail, *allow, *devs, *dev;
+	json_t *doc = NULL, *fb, *jail, *allow, *devs, *dev, *ann;
 	const char *sysv;
+	char line[RULE_TEXT_MAX], key[64], num[16];
 	size_t i;
 
 	/* The same validation as for the real jail. */
 	if (jailspec_params(o, 0, &params, ep) == -1)
 		return (NULL);
 	jailspec_params_release(&params);
-	if (jailspec_devfs_build(rules, nrules, unsafe, &ds, ep) == -1)
+	if (jailspec_devfs_build(rules, nrules, extra, nextra, &ds, ep) == -1)
 		return (NULL);
 
 	sysv = (o->allow & JAILSPEC_ALLOW_SYSVIPC) != 0 ? "new" : "disable";
@@ -667,10 +849,18 @@ jailspec_oci_config(const struct jailspec_opts *o, const char *const *rules,
 			(void)json_object_set_new(jail, "ip6Addr",
 			    str_array(o->ip6, o->nip6));
 	}
+	ann = json_object();
 	devs = json_array();
 	for (i = ds.nbase; i < ds.nrules; i++) {
 		r = &ds.rules[i];
-		if ((r->acts & JAILSPEC_DEVFS_UNHIDE) == 0)
+		if (jailspec_devfs_format(r, line, sizeof(line)) > 0) {
+			(void)snprintf(key, sizeof(key), "io.berth.devfs.%zu",
+			    i - ds.nbase);
+			(void)json_object_set_new(ann, key, json_string(line));
+		}
+		/* A device path, not a pattern: one name, unhidden. */
+		if ((r->acts & JAILSPEC_DEVFS_UNHIDE) == 0 ||
+		    has_glob(r->pattern, strlen(r->pattern)))
 			continue;
 		dev = json_pack("{s:s}", "path", r->pattern);
 		if ((r->acts & JAILSPEC_DEVFS_MODE) != 0)
@@ -678,19 +868,123 @@ jailspec_oci_config(const struct jailspec_opts *o, const char *const *rules,
 			    json_integer(r->mode));
 		(void)json_array_append_new(devs, dev);
 	}
+	(void)json_object_set_new(ann, "io.berth.jail.apps", json_string(
+	    "each app runs in a child jail <jail>.<app> whose path is its "
+	    "root: host, vnet, ip4, ip6 and System V IPC inherited from the "
+	    "pod's jail, children.max 0, the same securelevel, enforceStatfs "
+	    "and allow flags; no app runs in the pod's jail"));
+	if (o->vnet)
+		(void)json_object_set_new(ann, "io.berth.jail.vnet",
+		    json_string("the pod's jail is a vnet jail: the kernel "
+		    "lets root in it use raw sockets, bpf, pf, ipfw, routes "
+		    "and interface configuration whatever allow says; the "
+		    "apps' child jails share its network stack without owning "
+		    "it, so allow holds for them"));
+	(void)snprintf(num, sizeof(num), "%d", o->securelevel);
+	(void)json_object_set_new(ann, "io.berth.jail.securelevel",
+	    json_string(num));
+	(void)snprintf(num, sizeof(num), "%d", o->children_max);
+	(void)json_object_set_new(ann, "io.berth.jail.childrenMax",
+	    json_string(num));
 	fb = json_pack("{s:o}", "jail", jail);
 	if (json_array_size(devs) > 0)
 		(void)json_object_set_new(fb, "devices", devs);
 	else
 		json_decref(devs);
-	doc = json_pack("{s:s, s:{s:s}, s:s, s:o}",
+	doc = json_pack("{s:s, s:{s:s}, s:s, s:o, s:o}",
 	    "ociVersion", "1.3.0",
 	    "root", "path", o->path,
 	    "hostname", o->hostname != NULL ? o->hostname : o->name,
-	    "freebsd", fb);
+	    "freebsd", fb,
+	    "annotations", ann);
 	jailspec_devfs_release(&ds);
 	if (doc == NULL)
 		(void)error_set(ep, EX_SOFTWARE, 0,
 		    "cannot build the runtime-spec document");
 	return (doc);
+}
+
+/* Unmounts and limits */
+
+/* Whether path lies strictly below directory dir (no trailing '/'). */
+static bool
+path_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1 && dir[0] == '/')
+		return (path[0] == '/' && path[1] != '\0');
+	return (strncmp(path, dir, n) == 0 && path[n] == '/' &&
+	    path[n + 1] != '\0');
+}
+
+struct unmount_key {
+	size_t	idx;
+	size_t	len;
+};
+
+static int
+unmount_cmp(const void *a, const void *b)
+{
+	const struct unmount_key *x = a, *y = b;
+
+	if (x->len != y->len)
+		return (x->len > y->len ? -1 : 1);
+	return (x->idx > y->idx ? -1 : x->idx < y->idx ? 1 : 0);
+}
+
+size_t
+jailspec_unmount_order(const char *const *mnt, size_t n,
+    const char *const *root, size_t nroot, size_t *out)
+{
+	struct unmount_key *k;
+	size_t i, j, m = 0;
+
+	if (n == 0)
+		return (0);
+	k = xcalloc(n, sizeof(*k));
+	for (i = 0; i < n; i++) {
+		if (mnt[i] == NULL)
+			continue;
+		for (j = 0; j < nroot; j++)
+			if (root[j] != NULL && root[j][0] == '/' &&
+			    path_below(mnt[i], root[j]))
+				break;
+		if (j == nroot)
+			continue;
+		k[m].idx = i;
+		k[m].len = strlen(mnt[i]);
+		m++;
+	}
+	qsort(k, m, sizeof(*k), unmount_cmp);
+	for (i = 0; i < m; i++)
+		out[i] = k[i].idx;
+	free(k);
+	return (m);
+}
+
+void
+jailspec_rctl_rules(const char *jail, int64_t memory, int64_t cpu_millis,
+    int64_t pids, char ***rulesp, size_t *np)
+{
+	char **v = xcalloc(5, sizeof(*v));
+	size_t n = 0;
+
+	if (memory > 0) {
+		v[n++] = xasprintf("jail:%s:memoryuse:deny=%lld", jail,
+		    (long long)memory);
+		v[n++] = xasprintf("jail:%s:swapuse:deny=%lld", jail,
+		    (long long)memory);
+	}
+	/* pcpu is a percentage of one CPU. */
+	if (cpu_millis > 0)
+		v[n++] = xasprintf("jail:%s:pcpu:deny=%lld", jail,
+		    (long long)((cpu_millis + 9) / 10));
+	if (pids > 0)
+		v[n++] = xasprintf("jail:%s:maxproc:deny=%lld", jail,
+		    (long long)pids);
+	*rulesp = v;
+	*np = n;
 }

@@ -6,23 +6,39 @@
  * common/platform/freebsd/sbx_freebsd.c turns these into jail_set(2)
  * iovecs and devfs ioctls.
  *
- * The jail parameters (jailspec_params()): name, path, host.hostname,
- * persist, enforce_statfs=2, children.max=0, securelevel, devfs_ruleset,
- * then every allow.* flag we decide on, "no" forms for the ones not asked
- * for (allow.noset_hostname, ...; allow.nomount covers allow.mount.*,
- * whose own names exist only while the filesystem's module is loaded),
- * sysvmsg/sysvsem/sysvshm "new" with JAILSPEC_ALLOW_SYSVIPC or "disable"
- * (never the host's namespace), then vnet "new", or ip4/ip6 "new" with
- * their addresses or "disable".  allow.reserved_ports, allow.suser and
- * allow.unprivileged_proc_debug keep the kernel's default (on): a pod's
- * root may bind ports below 1024 and is root inside, as on Linux.
+ * The pod's jail (jailspec_params()): name, path (the pod directory),
+ * host.hostname, persist, enforce_statfs=2, children.max (one per app),
+ * securelevel, devfs_ruleset, then every allow.* flag we decide on, "no"
+ * forms for the ones not asked for (allow.noset_hostname, ...;
+ * allow.nomount covers allow.mount.*, whose own names exist only while
+ * the filesystem's module is loaded), sysvmsg/sysvsem/sysvshm "new" with
+ * JAILSPEC_ALLOW_SYSVIPC or "disable" (never the host's namespace), then
+ * vnet "new", or ip4/ip6 "new" with their addresses or "disable".
+ * allow.reserved_ports, allow.suser and allow.unprivileged_proc_debug keep
+ * the kernel's default (on): a pod's root may bind ports below 1024 and is
+ * root inside, as on Linux.
+ *
+ * Each app runs in a child jail of the pod's (jailspec_app_params()),
+ * named "<pod jail>.<app>", whose path is the app's root: the kernel, not
+ * a chroot(2) that root could leave, keeps an app out of the pod
+ * directory, the other apps' roots and the state files.  It inherits the
+ * pod's vnet (by leaving "vnet" out: "inherit" together with ip4/ip6
+ * would be refused), host ("host" inherit), addresses (ip4/ip6 inherit,
+ * unrestricted within the pod's vnet) and System V IPC (sysv* inherit),
+ * and has children.max=0, enforce_statfs=2, the pod's securelevel, devfs
+ * ruleset and allow.* flags.  A child jail is not a vnet jail itself: the
+ * VIMAGE branch of prison_priv_check() (kern_jail.c) grants raw sockets,
+ * bpf(4), pf(4), routing and interface configuration only to a prison
+ * with PR_VNET, so in an app allow.noraw_sockets holds.  Only berth's own
+ * helper that brings lo0 up ever runs in the pod's vnet jail.
  *
  * The devfs ruleset (jailspec_devfs_build()): the base rules, like
  * FreeBSD's devfsrules_hide_all + devfsrules_unhide_basic +
- * devfsrules_unhide_login (hide everything; unhide null zero crypto
- * random urandom ptmx pts fd stdin stdout stderr tty, and everything
- * directly under pts and fd), then
- * the image's rules in the order given, one io.berth.devfs.N label each:
+ * devfsrules_unhide_login without crypto and log (hide everything; unhide
+ * null zero random urandom ptmx pts fd stdin stdout stderr tty shm, and
+ * everything directly under pts and fd; shm is the directory the Linux ABI
+ * module makes for /dev/shm), then the image's rules in the order given,
+ * one io.berth.devfs.N label each:
  *
  *	rule	 = ["add"] "path" PATTERN action { action }
  *	action	 = "hide" | "unhide" | "mode" OCTAL | "user" ID | "group" ID
@@ -37,17 +53,28 @@
  * databases, not the image's.  Each action appears at most once in a rule,
  * and hide excludes unhide.
  *
- * Harmful rules are refused unless the caller passes unsafe: an unhide
- * whose pattern matches (fnmatch(3), FNM_PATHNAME, as devfs does) any
- * name of a list of dangerous devices: disks and partitions (ada0,
- * ada0p1, da0, nvd0, nda0, nvme0, vtbd0, md0, mdctl, cd0, mmcsd0, sdda0,
- * xbd0, pass0, xpt0, sa0, ses0, geom labels such as gpt/x, gptid/x,
- * diskid/x, label/x, ufs/x, zvol/x, ada0.eli, ggate0, ...), memory and
- * I/O (mem, kmem, io, pci, cpuctl0, acpi, efi, vmmctl, ...), zfs, devctl,
- * devstat, klog, console, kbd/tty hardware (ttyv0, ttyu0, cuau0, ...),
- * dtrace, audit, usb, and bpf/pf/netmap/tun/tap.  bpf is refused too: a
- * jail without vnet sees the host's interfaces through it.  So "*",
- * "a*", "??" or "gpt/x?" are refused, "dsp" or "pts/1" are not.
+ * Unhides are an allowlist.  Jailed root may read raw disks (geom_dev.c
+ * refuses only writes, and only at securelevel 2 and above), so no list of
+ * dangerous names can be complete.  An image rule that unhides is accepted
+ * only if every name its pattern can match (fnmatch(3) with FNM_PATHNAME,
+ * as devfs_rule.c matches) is a safe name, that is, the pattern P is
+ * covered by one entry E of the safe set (the base names above, plus what
+ * the host adds with devfs_unhide in berth.conf; never anything an image
+ * says):
+ *
+ *	1. P is E, character for character;
+ *	2. P has no '*', '?' or '[' and E matches it ("pts/3" is covered by
+ *	   the entry "pts/" "*");
+ *	3. E is D followed by one '*', D free of '*', '?' and '[', and P
+ *	   is D followed by anything without a '/': with FNM_PATHNAME
+ *	   nothing there can match a '/', so every name P matches is D
+ *	   followed by a string without '/', which E's '*' matches
+ *	   ("pts/[0-9]" is covered by "pts/" "*", "snd?" by a host's "snd*",
+ *	   "[a-z]*" by a host's "*").
+ *
+ * Anything else is refused: "*", "d*", "[a-z]*", "ada1", "gpt/data",
+ * "bpf1".  Rules that hide or only change modes and owners are always
+ * accepted: they expose nothing.
  *
  * The ruleset number is derived from the content: SHA-256 of the
  * canonical text (every rule, base rules included, one a line, single
@@ -65,6 +92,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -90,10 +118,40 @@ struct jailspec_opts {
 	size_t		 nip4;
 	const char *const *ip6;
 	size_t		 nip6;
-	int		 securelevel;	/* -1 .. 3; pods use 2 */
+	int		 securelevel;	/* -1 .. 3: jailspec_securelevel() */
+	int		 children_max;	/* the pod's jail: its app count */
 	unsigned	 allow;		/* enum jailspec_allow bits */
 	bool		 linux_abi;	/* linprocfs/linsysfs are mounted */
 };
+
+/*
+ * The securelevel of a pod's jails on a host at securelevel host: 2 (no
+ * writes to raw disks, no kernel modules, immutable flags hold), or the
+ * host's if higher: kern_jail_set() refuses (EPERM) a jail whose
+ * securelevel is below its parent's, and prison0's is the host's.
+ */
+int	jailspec_securelevel(int);
+
+/*
+ * The EX_* class of a jail_set(2) failure, from errno and the kernel's
+ * errmsg: an unknown parameter comes back as EINVAL with "unknown
+ * parameter: NAME" (a kernel without VIMAGE, INET6 or RACCT's
+ * parameters): EX_UNAVAILABLE; EPERM EX_NOPERM; EEXIST EX_CANTCREAT;
+ * anything else EX_OSERR.
+ */
+int	jailspec_jail_set_exit(int, const char *);
+
+/*
+ * The EX_* class of an nmount(2) failure: a filesystem the kernel does
+ * not have and cannot load comes back as EINVAL with errmsg "Invalid
+ * fstype" (vfs_donmount() turns ENODEV into that), and a file target
+ * (file true) on a kernel without file mounts as ENOTDIR:
+ * EX_UNAVAILABLE; ENOENT EX_NOINPUT; EPERM EX_NOPERM; else EX_OSERR.
+ */
+int	jailspec_nmount_exit(int, const char *, bool);
+
+/* The most apps, hence child jails, of one pod (POD_LIST_MAX). */
+#define	JAILSPEC_APPS_MAX	1024
 
 /* jail(2)'s JAIL_SYS_* values for "disable", "new" and "inherit". */
 enum jailspec_sys {
@@ -137,6 +195,28 @@ int	jailspec_params(const struct jailspec_opts *, unsigned,
 	    struct jailspec_params *, struct error *);
 
 void	jailspec_params_release(struct jailspec_params *);
+
+/*
+ * The name of app's child jail, "<pod jail>.<app>", into buf: the app
+ * name as it is, or after a '_' if it is all digits (kern_jail_set()
+ * refuses a numeric name component other than the jail's jid; '_' never
+ * appears in an app name, so two apps never get the same jail).  -1 if
+ * the app name is empty or not of [A-Za-z0-9_-], or the whole name does
+ * not fit buf or 255 bytes.
+ */
+int	jailspec_app_jail_name(const char *, const char *, char *, size_t);
+
+/*
+ * Fill *pp with the parameters of the child jail of the pod jail opts
+ * (whose name and options it inherits) for the app called app, whose
+ * root is root: name (jailspec_app_jail_name()), path, persist, host,
+ * ip4 and ip6 inherit, children.max=0, enforce_statfs=2, the pod's
+ * securelevel, devfs_ruleset (0: left out) and allow.* flags, sysvmsg,
+ * sysvsem and sysvshm inherit; no vnet (the pod's is inherited).
+ * EX_DATAERR naming a bad app name or path.
+ */
+int	jailspec_app_params(const struct jailspec_opts *, const char *,
+	    const char *, unsigned, struct jailspec_params *, struct error *);
 
 /* The parameter called name, or NULL. */
 const struct jailspec_param *jailspec_param_find(
@@ -188,22 +268,35 @@ int	jailspec_devfs_format(const struct jailspec_devfs_rule *, char *,
 	    size_t);
 
 /*
- * Whether r unhides something on the dangerous list; *whatp (may be
- * NULL) receives the first device name its pattern matches.
+ * Whether r may be in a pod's ruleset: it unhides nothing, or every name
+ * its pattern can match is in the safe set (the base names and the
+ * host's extra[0..n)), by the rule in the comment at the top.
  */
-bool	jailspec_devfs_harmful(const struct jailspec_devfs_rule *,
-	    const char **);
+bool	jailspec_devfs_allowed(const struct jailspec_devfs_rule *,
+	    const char *const *, size_t);
+
+/*
+ * Parse the host's devfs_unhide list (berth.conf): patterns of the rule
+ * grammar separated by commas, blanks around them ignored, at most 64.
+ * *namesp (NULL-terminated, release with jailspec_strv_free()) and *np
+ * get them; an empty list gives none.  EX_CONFIG naming a bad one.
+ */
+int	jailspec_devfs_unhide_parse(const char *, char ***, size_t *,
+	    struct error *);
+
+void	jailspec_strv_free(char **, size_t);
 
 /*
  * Build the ruleset of the base rules and rules[0..n): parse each, refuse
- * harmful ones unless unsafe, make the canonical text, its digest and the
- * ruleset number.  EX_DATAERR "devfs rule 'text': ..." (for a harmful one:
- * "... unhides 'ada0' (a disk or other dangerous device); allowed only
- * when unsafe devfs rules are enabled").  Release with
+ * the unhides jailspec_devfs_allowed() does not allow (extra[0..nextra)
+ * is the host's addition to the safe set), make the canonical text, its
+ * digest and the ruleset number.  EX_DATAERR "devfs rule 'text': ..."
+ * (for a refused unhide: "... unhides names outside the safe set; a host
+ * adds names with devfs_unhide in berth.conf").  Release with
  * jailspec_devfs_release().
  */
-int	jailspec_devfs_build(const char *const *, size_t, bool,
-	    struct jailspec_devfs *, struct error *);
+int	jailspec_devfs_build(const char *const *, size_t, const char *const *,
+	    size_t, struct jailspec_devfs *, struct error *);
 
 void	jailspec_devfs_release(struct jailspec_devfs *);
 
@@ -216,15 +309,54 @@ unsigned jailspec_devfs_ruleset_at(const struct jailspec_devfs *,
 
 /*
  * The runtime-spec 1.3 document for a pod: {"ociVersion": "1.3.0",
- * "root": {"path": path}, "hostname": ..., "freebsd": {"jail": {...}}}
- * with jail's host/ip4/ip4Addr/ip6/ip6Addr/vnet/sysv*
- * /enforceStatfs/allow as the jail parameters say, and "devices" from
- * the image's devfs rules (those that unhide a path, with their mode);
- * securelevel, children.max and persist have no field there.  Valid
+ * "root": {"path": path}, "hostname": ..., "freebsd": {"jail": {...}},
+ * "annotations": {...}} with jail's host, ip4, ip4Addr, ip6, ip6Addr,
+ * vnet, sysvmsg, sysvsem, sysvshm, enforceStatfs and allow as the jail
+ * parameters say, and "devices"
+ * from the image's devfs rules that unhide one device by name (a device
+ * path relative to /dev, with its mode; a pattern is not a path).  The
+ * annotations say what has no field: io.berth.devfs.N, the canonical
+ * text of every image rule; io.berth.jail.apps, the apps' child jails;
+ * io.berth.jail.vnet, what a vnet jail grants whatever allow.* says;
+ * io.berth.jail.securelevel and io.berth.jail.childrenMax.  Valid
  * against shared/spec-data/oci-runtime/config-schema.json.  NULL with
- * EX_DATAERR if a rule is refused.  The caller json_decref()s it.
+ * EX_DATAERR if a rule is refused (extra[0..nextra) as for
+ * jailspec_devfs_build()).  The caller json_decref()s it.
  */
 json_t	*jailspec_oci_config(const struct jailspec_opts *,
-	    const char *const *, size_t, bool, struct error *);
+	    const char *const *, size_t, const char *const *, size_t,
+	    struct error *);
+
+/*
+ * Of the mount points mnt[0..n) (the kernel's f_mntonname, in mount
+ * order), those strictly below one of the app roots root[0..nroot): their
+ * indices into out[] (n entries), deepest first, and of two at the same
+ * path the later mount first (it covers the earlier).  Returns how many.
+ * An app root itself is never chosen: with the zfs driver it is the
+ * app's dataset, mounted by pod-render, not by the sandbox.
+ */
+size_t	jailspec_unmount_order(const char *const *, size_t,
+	    const char *const *, size_t, size_t *);
+
+/*
+ * The rctl(8) rules of the jail called jail for the limits memory (bytes),
+ * cpu (thousandths of a CPU) and pids (0: none of that limit), into
+ * *rulesp (release with jailspec_strv_free()) and *np:
+ *
+ *	memory	"jail:J:memoryuse:deny=N" and "jail:J:swapuse:deny=N".
+ *		memoryuse (RSS) is not deniable in racct (kern_racct.c):
+ *		rctl keeps it near N by paging the jail's memory out, a soft
+ *		cap.  swapuse is the swap reservation, charged when anonymous
+ *		memory is committed (swap_reserve_by_cred()), whatever
+ *		vm.overcommit says, and deniable: allocations beyond N fail
+ *		with ENOMEM, the hard cap.  vmemoryuse is not used: it counts
+ *		address space that is only reserved (PROT_NONE heaps of Go
+ *		and Java, glibc's per-thread malloc arenas under the
+ *		Linuxulator), which would refuse programs that fit.
+ *	cpu	"jail:J:pcpu:deny=P", P percent of one CPU, rounded up.
+ *	pids	"jail:J:maxproc:deny=N".
+ */
+void	jailspec_rctl_rules(const char *, int64_t, int64_t, int64_t, char ***,
+	    size_t *);
 
 #endif /* COMMON_JAILSPEC_H */

@@ -9,9 +9,14 @@
  * left for the pod directory, and the other apps' roots, by a root app
  * with CAP_SYS_CHROOT); app roots, /dev and volumes are nodev; cgroups
  * (v2 where the host has controllers there, v1 otherwise, none with a
- * warning) for limits.  FreeBSD: one jail per pod ("berth-<uuid>"),
- * nullfs/devfs mounts made on the host before the jail exists,
- * jail_attach + chroot per app; rctl for limits.
+ * warning) for limits.  FreeBSD: one vnet jail per pod ("berth-<uuid>")
+ * and in it one child jail per app ("berth-<uuid>.<app>") whose path is
+ * the app's root (a chroot could be left by root in the app, as above),
+ * nullfs/devfs mounts made on the host before the jails exist,
+ * jail_attach into the app's jail; rctl rules per app jail for limits.
+ * Sibling jails do not see each other's processes (prison_check()): on
+ * FreeBSD the apps of a pod share its network, hostname and IPC, not
+ * their PIDs.
  *
  * The process model is the same on both:
  *
@@ -29,9 +34,9 @@
  *   pod-exec -e: sbx_enter() joins the running pod; the caller forks and
  *   the child calls sbx_exec_app().
  *
- * Inside the sandbox an app's root is "/apps/<name>/rootfs": the pod
- * directory is the root on Linux after pivot_root, and the jail's path on
- * FreeBSD.
+ * Inside the sandbox an app's root is "/apps/<name>/rootfs" on Linux,
+ * where the pod directory is the root after pivot_root; on FreeBSD it is
+ * the path of the app's own jail.
  *
  * Every mount target (volumes, /proc, /dev and what is under them) is
  * resolved inside the app's root without following a symlink out of it,
@@ -73,6 +78,15 @@ struct sbx_app {
 	const char	*work;
 	const struct sbx_mount *mounts;	/* volumes */
 	size_t		 nmounts;
+	/*
+	 * FreeBSD: the app's own limits (0: none; then the pod's apply to
+	 * it alone), for the rctl rules of its jail.  rctl counts a child
+	 * jail's use in its parent's racct but enforces only the rules of
+	 * the process's own jail, so the pod's jail cannot carry them.
+	 */
+	int64_t		 memory;
+	int64_t		 cpu_millis;
+	int64_t		 pids;
 };
 
 struct sbx_pod {
@@ -92,7 +106,9 @@ struct sbx_pod {
 	/* FreeBSD: the images' io.berth.devfs rules (common/jailspec.h). */
 	const char *const *devfs_rules;
 	size_t		 ndevfs_rules;
-	bool		 devfs_unsafe;	/* allow rules that unhide disks */
+	/* FreeBSD: the host's additions to the safe set (devfs_unhide). */
+	const char *const *devfs_unhide;
+	size_t		 ndevfs_unhide;
 	bool		 linux_abi;	/* an app's image has os "linux" */
 };
 
@@ -152,8 +168,10 @@ struct sbx_proc {
  * the host's, a new devpts instance at /dev/pts with /dev/ptmx, a tmpfs
  * /dev/shm, fd stdin stdout stderr symlinks), /sys read-only if the image
  * has that directory, its volumes; pivot_root into pod->dir; hostname.
- * FreeBSD: for each app nullfs volumes, devfs with the generated ruleset,
- * linprocfs/linsysfs under linux_abi; the jail; rctl rules.
+ * FreeBSD: for each app devfs with the generated ruleset, under linux_abi
+ * linprocfs, linsysfs, fdescfs on /dev/fd and tmpfs on /dev/shm (and
+ * linux64.ko loaded if it is not), nullfs volumes; the pod's vnet jail
+ * with lo0 up; a child jail per app; rctl rules per app jail.
  *
  * The supervisor inherits the caller's descriptors; it runs with every
  * signal's disposition the caller had.  Error classes: EX_UNAVAILABLE
@@ -167,7 +185,9 @@ pid_t	sbx_start(const struct sbx_pod *, struct error *);
  * proc in its app's root.  In order: open the root; resolve user, group
  * and supplementary groups from its etc/passwd and etc/group, read beneath
  * it (common/passwd.h); set HOME from the user's entry when env has none;
- * create cwd beneath it; (FreeBSD) jail_attach, chroot; (Linux) a mount
+ * (FreeBSD) close every descriptor but 0-2, errfd and tty_sock (the
+ * kernel refuses jail_attach while a directory is open), jail_attach into
+ * the app's jail and check "/" is the root opened before; (Linux) a mount
  * namespace of its own and pivot_root into the root; rlimits
  * (RLIMIT_NOFILE 1048576 or the host's hard limit, RLIMIT_CORE 0);
  * (Linux) bounding and effective sets reduced to the default set (CHOWN
@@ -204,7 +224,9 @@ int	sbx_enter(const struct sbx_pod *, pid_t, struct error *);
 /*
  * Remove what sbx_start() made that outlives the supervisor: Linux, the
  * cgroups (their processes are gone with the PID namespace); FreeBSD, the
- * jail (jail_remove), rctl rules and every mount under the pod's apps.
+ * jails (jail_remove of the pod's removes the apps'), rctl rules and
+ * every mount strictly below an app's root (the root itself may be the
+ * app's ZFS dataset, which pod-render mounted).
  * Idempotent, found by uuid: also cleans up after a killed pod-exec.
  */
 int	sbx_teardown(const struct sbx_pod *, struct error *);

@@ -478,12 +478,33 @@ close_from_to(unsigned int lo, unsigned int hi)
 }
 
 void
+sbx_exec_close_fds_but(const int *keep, size_t n)
+{
+	unsigned int lo = 3, next;
+	size_t i;
+
+	/* Close [lo, next keep - 1] and step over the kept one, in order. */
+	for (;;) {
+		next = ~0U;
+		for (i = 0; i < n; i++)
+			if (keep[i] >= 0 && (unsigned int)keep[i] >= lo &&
+			    (unsigned int)keep[i] < next)
+				next = (unsigned int)keep[i];
+		if (next == ~0U) {
+			close_from_to(lo, ~0U);
+			return;
+		}
+		if (next > lo)
+			close_from_to(lo, next - 1);
+		lo = next + 1;
+	}
+}
+
+void
 sbx_exec_close_fds(int errfd)
 {
 	/* The CVE-2024-21626 class: nothing of ours reaches the app. */
-	if (errfd > 3)
-		close_from_to(3, (unsigned int)errfd - 1);
-	close_from_to(errfd >= 3 ? (unsigned int)errfd + 1 : 3, ~0U);
+	sbx_exec_close_fds_but(&errfd, 1);
 }
 
 _Noreturn void

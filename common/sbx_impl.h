@@ -118,6 +118,9 @@ void	sbx_exec_tty(const struct sbx_proc *, int);
 /* Close every descriptor above 2 except errfd. */
 void	sbx_exec_close_fds(int);
 
+/* Close every descriptor above 2 except keep[0..n) (-1s ignored). */
+void	sbx_exec_close_fds_but(const int *, size_t);
+
 /*
  * Reset every signal to SIG_DFL, unblock them all and execve argv[0]
  * with envp, looking a name without '/' up in envp's PATH (default

@@ -36,6 +36,7 @@
 #include "common/driver.h"
 #include "common/error.h"
 #include "common/fsutil.h"
+#include "common/jailspec.h"
 #include "common/jsonx.h"
 #include "common/log.h"
 #include "common/num.h"
@@ -69,6 +70,8 @@ struct pod {
 	struct sbx_proc		*procs;		/* per app */
 	struct sysfilter	*filters;	/* per app */
 	const char		**devfs;	/* sp.devfs_rules */
+	char			**unhide;	/* sp.devfs_unhide */
+	size_t			 nunhide;
 };
 
 /* One app output stream being relayed. */
@@ -178,6 +181,7 @@ pod_free(struct pod *p)
 	free(p->procs);
 	free(p->apps);
 	free(p->devfs);
+	jailspec_strv_free(p->unhide, p->nunhide);
 	if (p->has_m)
 		podspec_release(&p->m);
 	if (p->has_st)
@@ -323,9 +327,10 @@ build_filter(struct pod *p, size_t i, struct sbx_proc *pr, struct error *ep)
 }
 
 /*
- * Limits: cgroups and rctl rules are per pod.  An app's effective limit is
- * the smaller of its own and the pod's; the pod gets the sum of the apps'
- * when every app has one, else the pod-wide value (or none).
+ * Limits: cgroups are per pod.  An app's effective limit is the smaller
+ * of its own and the pod's; the pod gets the sum of the apps' when every
+ * app has one, else the pod-wide value (or none).  rctl rules (FreeBSD)
+ * are per app jail: each app's own, else the pod's.
  */
 static void
 build_limits(struct pod *p)
@@ -338,6 +343,9 @@ build_limits(struct pod *p)
 	for (i = 0; i < p->m.napps; i++) {
 		memset(&l, 0, sizeof(l));
 		podspec_limits(&p->m, &p->m.apps[i], &l);
+		p->apps[i].memory = l.memory;
+		p->apps[i].cpu_millis = l.cpu_millis;
+		p->apps[i].pids = l.pids;
 		if (l.memory > 0)
 			sum[0] += l.memory;
 		else
@@ -393,6 +401,8 @@ build_freebsd(struct pod *p)
 		}
 	}
 	p->sp.devfs_rules = p->devfs;
+	p->sp.devfs_unhide = (const char *const *)p->unhide;
+	p->sp.ndevfs_unhide = p->nunhide;
 }
 
 /* Open the pod of o->uuid and read its state.json: enough for -k. */
@@ -419,6 +429,8 @@ pod_find(const struct exec_opts *o, struct pod *p, struct error *ep)
 	/* What pods can never write, and what berth wrote there. */
 	(void)memset(&conf, 0, sizeof(conf));
 	if (driver_conf_read(p->rootfd, &conf, ep) == -1 ||
+	    jailspec_devfs_unhide_parse(conf.devfs_unhide, &p->unhide,
+	    &p->nunhide, ep) == -1 ||
 	    pod_key_load(p->podsfd, false, &p->key, ep) == -1 ||
 	    pod_state_read(p->dirfd, &p->key, o->uuid, &p->st, ep) == -1)
 		return (error_wrap(ep, "pod '%s'", o->uuid));

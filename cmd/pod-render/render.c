@@ -562,12 +562,14 @@ preflight(struct render *r, struct error *ep)
 	struct pod_app *app;
 	struct pod_volume *v;
 	struct jailspec_opts jo;
+	struct driver_conf conf;
 	const char *h, *msg;
 	const char **rules = NULL;
+	char **unhide = NULL;
 	char jname[POD_UUID_LEN + 8], real[PATH_MAX];
 	struct platform host;
 	struct stat sb;
-	size_t i, k, nrules = 0;
+	size_t i, k, nrules = 0, nunhide = 0;
 	bool linux_abi = false;
 	int rc, rv = -1;
 
@@ -672,22 +674,31 @@ preflight(struct render *r, struct error *ep)
 		error_set(ep, EX_CONFIG, 0, PREFLIGHT_PREFIX "%s", it.s);
 		goto out;
 	}
-	/* The jail the pod asks for: refused devfs rules stop it here. */
+	/*
+	 * The jail the pod asks for: refused devfs rules stop it here.  The
+	 * safe set is the host's to widen (berth.conf), never an image's.
+	 */
+	if (driver_conf_read(r->st.rootfd, &conf, ep) == -1 ||
+	    jailspec_devfs_unhide_parse(conf.devfs_unhide, &unhide, &nunhide,
+	    ep) == -1)
+		goto out;
 	(void)memset(&jo, 0, sizeof(jo));
 	(void)snprintf(jname, sizeof(jname), "berth-%s", r->uuid);
 	jo.name = jname;
 	jo.path = r->poddir;
 	jo.hostname = r->hostname;
 	jo.vnet = true;
-	jo.securelevel = 2;
+	jo.securelevel = jailspec_securelevel(0);
+	jo.children_max = (int)r->m.napps;
 	jo.linux_abi = linux_abi;
-	if ((r->config = jailspec_oci_config(&jo, rules, nrules, false,
-	    ep)) == NULL) {
+	if ((r->config = jailspec_oci_config(&jo, rules, nrules,
+	    (const char *const *)unhide, nunhide, ep)) == NULL) {
 		error_wrap(ep, PREFLIGHT_PREFIX "devfs rules");
 		goto out;
 	}
 	rv = 0;
 out:
+	jailspec_strv_free(unhide, nunhide);
 	free(rules);
 	free(cfgs);
 	free(it.s);

@@ -108,13 +108,20 @@ setup() {
 	for _t in arm64 freebsd; do
 		push_image "$T/img:$_t" "$REG/test/render:$_t" || return 1
 	done
-	for _t in app guard; do
+	# "disk": an image whose devfs rule unhides a disk (FreeBSD).
+	mkimage_busybox "$T/img" disk || return 1
+	umoci config --image "$T/img:disk" \
+	    --config.label 'io.berth.devfs.0=path ada1 unhide' \
+	    --config.label 'io.berth.devfs.1=path pts/* unhide mode 0620' ||
+	    return 1
+	for _t in app guard disk; do
 		push_image "$T/img:$_t" "$REG/test/render:$_t" || return 1
 		img-pull -q -R "$T/store" "$REG/test/render:$_t" \
 		    >"$T/digest.$_t" || return 1
 	done
 	APP="$REG/test/render:app"
 	GUARD="$REG/test/render:guard"
+	DISK="$REG/test/render:disk"
 	mkdir -p "$T/host"
 	echo "the host's" >"$T/host/keep"
 	return 0
@@ -576,6 +583,33 @@ hostile() {
 	check_exit 0 pod-render -R "$R" -D "$(cat "$T_STDOUT")"
 }
 t_case "hostile names and paths, symlinked host volume, modes" hostile
+
+# The devfs rules of an image are an allowlist: unhiding a disk (any name
+# outside the safe set) is refused whatever the platform, unless the host
+# lists it in berth.conf; config.json says which devices, and every rule.
+devfs_rules() {
+	R="$T/r"
+	fresh_root "$R" dir
+	check_stderr_match 65 "devfs rule 'path ada1 unhide': unhides names \
+outside the safe set" pod-render -R "$R" "$DISK"
+	check_eq 0 "$(pods_count "$R")" "pods after a refused devfs rule"
+	printf 'driver=dir\ndevfs_unhide=ada0,ada1?,ad*/x\n' >"$R/berth.conf"
+	check_stderr_match 65 "unhides names outside" pod-render -R "$R" \
+	    "$DISK"
+	printf 'driver=dir\ndevfs_unhide=../ada1\n' >"$R/berth.conf"
+	check_stderr_match 78 "berth.conf:2: devfs_unhide" pod-render -R "$R" \
+	    "$DISK"
+	printf 'driver=dir\ndevfs_unhide= ada1, dri/*\n' >"$R/berth.conf"
+	check_exit 0 pod-render -q -R "$R" "$DISK"
+	P="$R/pods/$(cat "$T_STDOUT")"
+	jqe '.freebsd.devices == [{"path": "ada1"}]' "$P/config.json"
+	jqe '.annotations["io.berth.devfs.1"] == "path pts/* unhide mode 0620"' \
+	    "$P/config.json"
+	jqe '.annotations["io.berth.jail.vnet"] | test("raw sockets")' \
+	    "$P/config.json"
+	check_exit 0 pod-render -R "$R" -D "$(cat "$T_STDOUT")"
+}
+t_case "devfs rules: an allowlist, widened only by berth.conf" devfs_rules
 
 # -D while a zfs clone of the pod is busy fails, leaves the pod to retry.
 destroy_busy() {

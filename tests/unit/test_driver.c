@@ -380,6 +380,20 @@ conf_limits(void)
 	CHECK(strstr(e.msg, "berth.conf:2") != NULL &&
 	    strstr(e.msg, "max_blob_size") != NULL);
 	CHECK(r.limits.max_blob_size == LIMITS_BLOB_SIZE_DEFAULT);
+	/* FreeBSD: the host's additions to the devfs safe set. */
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "driver=dir\ndevfs_unhide = crypto, dri/*\n", 40, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == 1);
+	CHECK_STREQ(r.devfs_unhide, "crypto, dri/*");
+	CHECK(driver_conf_write(fd, &r, &e) == 0);
+	CHECK(driver_conf_read(fd, &c, &e) == 1);
+	CHECK_STREQ(c.devfs_unhide, "crypto, dri/*");
+	CHECK(c.has_driver && c.driver == DRIVER_DIR);
+	CHECK(file_write_atomic(AT_FDCWD, path,
+	    "driver=dir\ndevfs_unhide=../ada0\n", 32, 0644, &e) == 0);
+	CHECK(driver_conf_read(fd, &r, &e) == -1 && e.exit == EX_CONFIG);
+	CHECK(strstr(e.msg, "berth.conf:2") != NULL);
+	CHECK(strstr(e.msg, "devfs_unhide") != NULL);
 	(void)close(fd);
 }
 

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests for common/jailspec.c: the jail(2) parameter lists of vnet,
- * ip4/ip6 and network-less pods and of each allow bit; refused inputs;
- * the devfs rule grammar (a table of good and bad rules with their
- * canonical text); harmful rules refused, and allowed with the unsafe
- * flag; ruleset numbers shared by equal rule sets; the runtime-spec
+ * ip4/ip6 and network-less pods, of each allow bit and of the apps'
+ * child jails; refused inputs; the devfs rule grammar (a table of good
+ * and bad rules with their canonical text); the unhide allowlist (disks,
+ * labels, pass-through, tun/tap/bpf, usb refused, the safe set and the
+ * host's additions accepted); ruleset numbers shared by equal rule sets;
+ * the securelevel, the classes of jail_set(2) and nmount(2) failures,
+ * which mounts a teardown unmounts, the rctl rules; the runtime-spec
  * document checked against the OCI schema by tests/tools/oci-validate.py.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -40,6 +44,7 @@ base_opts(void)
 	o.path = "/var/db/berth/pods/0b9ef0c2-5d2c-4d6f-8f55-1f1f7f3a9a10";
 	o.hostname = "web";
 	o.securelevel = 2;
+	o.children_max = 2;
 	return (o);
 }
 
@@ -114,7 +119,7 @@ params_ip4(void)
 	CHECK(ptype(&pp, "persist") == JAILSPEC_BOOL);
 	CHECK(ival(&pp, "persist") == 1);
 	CHECK(ival(&pp, "enforce_statfs") == 2);
-	CHECK(ival(&pp, "children.max") == 0);
+	CHECK(ival(&pp, "children.max") == 2);
 	CHECK(ival(&pp, "securelevel") == 2);
 	CHECK(ival(&pp, "devfs_ruleset") == 4242);
 	CHECK(ival(&pp, "allow.nomount") == 0);
@@ -172,8 +177,8 @@ params_vnet_and_none(void)
 
 /*
  * What a pod's jail denies unless asked (pod-exec(8), SECURITY
- * CONSIDERATIONS): every allow.* off, statfs confined, no child jails,
- * securelevel 2, no System V IPC.
+ * CONSIDERATIONS): every allow.* off, statfs confined, child jails only
+ * for its apps, securelevel 2, no System V IPC.
  */
 static void
 params_secure_defaults(void)
@@ -196,7 +201,7 @@ params_secure_defaults(void)
 	}
 	CHECK(nallow == 8);
 	CHECK(ival(&pp, "enforce_statfs") == 2);
-	CHECK(ival(&pp, "children.max") == 0);
+	CHECK(ival(&pp, "children.max") == 2);
 	CHECK(ival(&pp, "securelevel") == 2);
 	CHECK(ival(&pp, "sysvmsg") == JAILSPEC_SYS_DISABLE);
 	CHECK(ival(&pp, "sysvsem") == JAILSPEC_SYS_DISABLE);
@@ -321,6 +326,212 @@ params_bad_inputs(void)
 	jailspec_params_release(&pp);
 	o.securelevel = 3;
 	CHECK(jailspec_params(&o, 70000, &pp, &e) == -1);
+	o = base_opts();
+	o.children_max = -1;
+	CHECK(jailspec_params(&o, 0, &pp, &e) == -1);
+	CHECK(strstr(e.msg, "children.max") != NULL);
+	o.children_max = JAILSPEC_APPS_MAX + 1;
+	CHECK(jailspec_params(&o, 0, &pp, &e) == -1);
+}
+
+/*
+ * An app's child jail: its root as path, the pod's vnet, host, addresses
+ * and IPC inherited (no "vnet" at all: inherit with ip4/ip6 is refused by
+ * the kernel), no children, the pod's securelevel and allow flags.
+ */
+static void
+params_app_jail(void)
+{
+	struct jailspec_opts o = base_opts();
+	struct jailspec_params pp, pod;
+	struct error e = ERROR_INIT;
+	char buf[2048], name[256];
+	size_t i;
+
+	o.vnet = true;
+	o.securelevel = 3;
+	o.allow = JAILSPEC_ALLOW_MLOCK;
+	CHECK(jailspec_app_params(&o, "web", "/var/db/berth/pods/u/apps/web/"
+	    "rootfs", 4242, &pp, &e) == 0);
+	CHECK_STREQ(names(&pp, buf, sizeof(buf)),
+	    "name,path,persist,host,enforce_statfs,children.max,securelevel,"
+	    "devfs_ruleset,allow.noset_hostname,allow.noraw_sockets,"
+	    "allow.nochflags,allow.mlock,allow.nosocket_af,allow.nomount,"
+	    "allow.noquotas,allow.noread_msgbuf,sysvmsg,sysvsem,sysvshm,ip4,"
+	    "ip6");
+	CHECK_STREQ(sval(&pp, "name"),
+	    "berth-0b9ef0c2-5d2c-4d6f-8f55-1f1f7f3a9a10.web");
+	CHECK_STREQ(sval(&pp, "path"),
+	    "/var/db/berth/pods/u/apps/web/rootfs");
+	CHECK(ival(&pp, "host") == JAILSPEC_SYS_INHERIT);
+	CHECK(ival(&pp, "ip4") == JAILSPEC_SYS_INHERIT);
+	CHECK(ival(&pp, "ip6") == JAILSPEC_SYS_INHERIT);
+	CHECK(ival(&pp, "sysvshm") == JAILSPEC_SYS_INHERIT);
+	CHECK(ival(&pp, "children.max") == 0);
+	CHECK(ival(&pp, "securelevel") == 3);
+	CHECK(ival(&pp, "enforce_statfs") == 2);
+	CHECK(ival(&pp, "devfs_ruleset") == 4242);
+	CHECK(ival(&pp, "allow.mlock") == 1);
+	CHECK(jailspec_param_find(&pp, "vnet") == NULL);
+	CHECK(jailspec_param_find(&pp, "host.hostname") == NULL);
+	/* Never an allow flag the pod's jail lacks (the kernel: EPERM). */
+	CHECK(jailspec_params(&o, 4242, &pod, &e) == 0);
+	for (i = 0; i < pp.n; i++)
+		if (strncmp(pp.v[i].name, "allow.", 6) == 0)
+			CHECK(ival(&pod, pp.v[i].name) == pp.v[i].ival);
+	/* The pod's jail has room for a child per app, the app none. */
+	CHECK(ival(&pod, "children.max") > ival(&pp, "children.max"));
+	jailspec_params_release(&pod);
+	jailspec_params_release(&pp);
+
+	CHECK(jailspec_app_params(&o, "web", "rootfs", 0, &pp, &e) == -1);
+	CHECK(e.exit == EX_DATAERR);
+	CHECK(jailspec_app_params(&o, "a.b", "/r", 0, &pp, &e) == -1);
+	CHECK(jailspec_app_params(&o, "", "/r", 0, &pp, &e) == -1);
+	CHECK(jailspec_app_params(&o, "w", "/r", 0, &pp, &e) == 0);
+	CHECK(jailspec_param_find(&pp, "devfs_ruleset") == NULL);
+	jailspec_params_release(&pp);
+
+	/* Names: as they are, a '_' before a numeric one; length bound. */
+	CHECK(jailspec_app_jail_name("berth-u", "db-1", name,
+	    sizeof(name)) == 0);
+	CHECK_STREQ(name, "berth-u.db-1");
+	CHECK(jailspec_app_jail_name("berth-u", "123", name,
+	    sizeof(name)) == 0);
+	CHECK_STREQ(name, "berth-u._123");
+	CHECK(jailspec_app_jail_name("berth-u", "1a", name,
+	    sizeof(name)) == 0);
+	CHECK_STREQ(name, "berth-u.1a");
+	CHECK(jailspec_app_jail_name("berth-u", "a.b", name,
+	    sizeof(name)) == -1);
+	CHECK(jailspec_app_jail_name("berth-u", "a/b", name,
+	    sizeof(name)) == -1);
+	CHECK(jailspec_app_jail_name("berth-u", "", name, sizeof(name)) == -1);
+	CHECK(jailspec_app_jail_name("berth-u", "web", name, 8) == -1);
+	(void)memset(buf, 'a', 250);
+	buf[250] = '\0';
+	CHECK(jailspec_app_jail_name("berth-u", buf, name, sizeof(name)) ==
+	    -1);
+	buf[247] = '\0';
+	CHECK(jailspec_app_jail_name("berth-u", buf, name, sizeof(name)) == 0);
+	CHECK(strlen(name) == 255);
+}
+
+/*
+ * What the backend decides from the host and the kernel: the securelevel
+ * (kern_jail_set() refuses one below the parent's), and the classes of
+ * failures by errno and the kernel's errmsg.
+ */
+static void
+kernel_answers(void)
+{
+	CHECK(jailspec_securelevel(-1) == 2);
+	CHECK(jailspec_securelevel(0) == 2);
+	CHECK(jailspec_securelevel(1) == 2);
+	CHECK(jailspec_securelevel(2) == 2);
+	CHECK(jailspec_securelevel(3) == 3);
+
+	/* A kernel without VIMAGE: EINVAL with this errmsg, not ENOENT. */
+	CHECK(jailspec_jail_set_exit(EINVAL, "unknown parameter: vnet") ==
+	    EX_UNAVAILABLE);
+	CHECK(jailspec_jail_set_exit(EINVAL, "unknown parameter: ip6") ==
+	    EX_UNAVAILABLE);
+	CHECK(jailspec_jail_set_exit(EINVAL, "vnet jails cannot have IP "
+	    "address restrictions") == EX_OSERR);
+	CHECK(jailspec_jail_set_exit(EINVAL, "") == EX_OSERR);
+	CHECK(jailspec_jail_set_exit(EINVAL, NULL) == EX_OSERR);
+	CHECK(jailspec_jail_set_exit(EPERM, "") == EX_NOPERM);
+	CHECK(jailspec_jail_set_exit(EEXIST, "jail \"x\" already exists") ==
+	    EX_CANTCREAT);
+	CHECK(jailspec_jail_set_exit(ENOENT, "jail \"x\" not found") ==
+	    EX_OSERR);
+
+	CHECK(jailspec_nmount_exit(EINVAL, "Invalid fstype", false) ==
+	    EX_UNAVAILABLE);
+	CHECK(jailspec_nmount_exit(ENODEV, "", false) == EX_UNAVAILABLE);
+	CHECK(jailspec_nmount_exit(ENOTDIR, "", true) == EX_UNAVAILABLE);
+	CHECK(jailspec_nmount_exit(ENOTDIR, "", false) == EX_OSERR);
+	CHECK(jailspec_nmount_exit(EINVAL, "", true) == EX_OSERR);
+	CHECK(jailspec_nmount_exit(ENOENT, "", false) == EX_NOINPUT);
+	CHECK(jailspec_nmount_exit(EPERM, "", false) == EX_NOPERM);
+	CHECK(jailspec_nmount_exit(EBUSY, "", false) == EX_OSERR);
+}
+
+/*
+ * A teardown unmounts what is strictly below each app's root, deepest
+ * first, the upper of two stacked mounts first; never the root itself
+ * (the zfs driver's clone), nor a sibling whose name merely starts the
+ * same, nor anything of another pod or of the host.
+ */
+static void
+unmount_selection(void)
+{
+	static const char *const mnt[] = {
+		"/",						/* 0 */
+		"/var/db/berth/pods/u/apps/web/rootfs",		/* 1 clone */
+		"/var/db/berth/pods/u/apps/web/rootfs/dev",	/* 2 */
+		"/var/db/berth/pods/u/apps/web/rootfs/data",	/* 3 */
+		"/var/db/berth/pods/u/apps/web/rootfs/dev/fd",	/* 4 */
+		"/var/db/berth/pods/u/apps/db/rootfs",		/* 5 clone */
+		"/var/db/berth/pods/u/apps/db/rootfs/dev",	/* 6 */
+		"/var/db/berth/pods/u/apps/web/rootfsx/dev",	/* 7 */
+		"/var/db/berth/pods/v/apps/web/rootfs/dev",	/* 8 */
+		"/var/db/berth/pods/u/apps/web/rootfs/dev",	/* 9 stacked */
+		"/var/db/berth/pods/u",				/* 10 */
+		NULL,						/* 11 */
+	};
+	const char *const roots[] = {
+		"/var/db/berth/pods/u/apps/web/rootfs",
+		"/var/db/berth/pods/u/apps/db/rootfs/",
+	};
+	size_t out[12], n;
+
+	n = jailspec_unmount_order(mnt, 12, roots, 2, out);
+	CHECK(n == 5);
+	if (n != 5)
+		return;
+	/* Longest first: a mount below another has the longer path. */
+	CHECK(out[0] == 4);
+	CHECK(out[1] == 3);
+	CHECK(out[2] == 9 && out[3] == 2);
+	CHECK(out[4] == 6);
+	CHECK(jailspec_unmount_order(mnt, 12, roots, 0, out) == 0);
+	CHECK(jailspec_unmount_order(NULL, 0, roots, 2, out) == 0);
+	/* A relative root matches nothing. */
+	{
+		const char *const rel[] = { "var/db" };
+
+		CHECK(jailspec_unmount_order(mnt, 12, rel, 1, out) == 0);
+	}
+}
+
+static void
+rctl_rules(void)
+{
+	char **r;
+	size_t n;
+
+	jailspec_rctl_rules("berth-u.web", 64 << 20, 1500, 4096, &r, &n);
+	CHECK(n == 4);
+	if (n == 4) {
+		CHECK_STREQ(r[0], "jail:berth-u.web:memoryuse:deny=67108864");
+		/* The hard cap: committed anonymous memory. */
+		CHECK_STREQ(r[1], "jail:berth-u.web:swapuse:deny=67108864");
+		CHECK_STREQ(r[2], "jail:berth-u.web:pcpu:deny=150");
+		CHECK_STREQ(r[3], "jail:berth-u.web:maxproc:deny=4096");
+	}
+	jailspec_strv_free(r, n);
+	jailspec_rctl_rules("j", 0, 1, 0, &r, &n);
+	CHECK(n == 1 && strcmp(r[0], "jail:j:pcpu:deny=1") == 0);
+	jailspec_strv_free(r, n);
+	jailspec_rctl_rules("j", 0, 0, 0, &r, &n);
+	CHECK(n == 0 && r != NULL);
+	jailspec_strv_free(r, n);
+	/* Never vmemoryuse: it counts reserved address space. */
+	jailspec_rctl_rules("j", 1, 0, 0, &r, &n);
+	CHECK(n == 2 && strstr(r[0], "vmemoryuse") == NULL &&
+	    strstr(r[1], "vmemoryuse") == NULL);
+	jailspec_strv_free(r, n);
 }
 
 static void
@@ -396,81 +607,184 @@ devfs_grammar(void)
 	CHECK(jailspec_devfs_format(&r, buf, 8) == -1);
 }
 
+/*
+ * Unhides are an allowlist: every disk, partition, label, pass-through,
+ * tunnel, packet capture and USB name of issue #9 is refused, and every
+ * pattern that could reach one ('*', 'd*', '[a-z]*', '??'); the safe set
+ * is accepted, and what the host adds, and only that.
+ */
 static void
-devfs_harmful(void)
+devfs_allowlist(void)
 {
 	static const char *const refused[] = {
-		"path * unhide", "path a* unhide", "path ada0 unhide",
-		"path ada* unhide", "path da? unhide", "path nvd0p1 unhide",
-		"path nda* unhide", "path vtbd* unhide", "path md* unhide",
-		"path mem unhide", "path kmem unhide", "path io unhide",
-		"path pci unhide", "path bpf* unhide", "path bpf unhide",
-		"path zfs unhide", "path geom.ctl unhide", "path ?? unhide",
-		"path */* unhide", "path gpt/* unhide", "path zvol/*/* unhide",
-		"path [a-z]* unhide", "path *0 unhide", "path tty* unhide",
-		"path pf unhide mode 0600", "path xpt0 unhide",
-		"path usb/* unhide",
+		"path ada1 unhide", "path da0s1a unhide", "path nvd1 unhide",
+		"path nda1 unhide", "path vtbd1 unhide", "path gpt/data unhide",
+		"path zvol/tank/vol unhide",
+		"path diskid/DISK-S3Z9NB0K123456 unhide",
+		"path label/data unhide", "path md1 unhide",
+		"path pass1 unhide", "path tap1 unhide", "path tun1 unhide",
+		"path bpf1 unhide", "path ugen1.2 unhide",
+		/* And the sample names of the old list, and patterns. */
+		"path ada0 unhide", "path mem unhide", "path kmem unhide",
+		"path io unhide", "path pci unhide", "path bpf unhide",
+		"path pf unhide mode 0600", "path zfs unhide", "path xpt0 unhide",
+		"path geom.ctl unhide", "path crypto unhide", "path dsp unhide",
+		"path * unhide", "path d* unhide", "path a* unhide",
+		"path [a-z]* unhide", "path ?? unhide", "path */* unhide",
+		"path gpt/* unhide", "path zvol/*/* unhide", "path *0 unhide",
+		"path tty* unhide", "path usb/* unhide", "path fd* unhide",
+		"path pts* unhide", "path pts/*/x unhide", "path fd/*/* unhide",
+		"path null? unhide", "path nul[l] unhide",
+		"path pts/../ada0 unhide",
 	};
 	static const char *const fine[] = {
-		"path dsp unhide", "path pts/* unhide", "path tty unhide",
-		"path * hide", "path ada0 mode 0600", "path fuse unhide",
-		"path snd/* unhide", "path null unhide mode 0666",
-		"path random unhide",
-		/* '*' does not cross '/' in devfs: only the directory. */
-		"path gpt* unhide",
+		"path null unhide", "path zero unhide", "path random unhide",
+		"path urandom unhide", "path stdin unhide", "path stdout unhide",
+		"path stderr unhide", "path fd unhide", "path fd/* unhide",
+		"path fd/3 unhide", "path fd/[0-9] unhide", "path pts unhide",
+		"path pts/* unhide", "path pts/12 unhide", "path pts/? unhide",
+		"path ptmx unhide", "path tty unhide", "path shm unhide",
+		"path null unhide mode 0666", "path null mode 0666",
+		/* Hiding or changing modes exposes nothing. */
+		"path * hide", "path ada0 mode 0600", "path ada1 user 0",
+		"path gpt/* hide",
+	};
+	static const char *const host[] = { "crypto", "dri/*", "snd*" };
+	static const char *const by_host[] = {
+		"path crypto unhide", "path dri/* unhide",
+		"path dri/card0 unhide", "path dri/render[0-9]* unhide",
+		"path snd0 unhide", "path snd* unhide", "path snd? unhide",
+	};
+	static const char *const not_by_host[] = {
+		"path dri unhide", "path dri/*/* unhide", "path cryptox unhide",
+		"path crypto* unhide", "path dsp unhide", "path dri* unhide",
 	};
 	struct jailspec_devfs ds;
+	struct jailspec_devfs_rule r;
 	struct error e = ERROR_INIT;
 	size_t i;
 
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		error_clear(&e);
-		if (jailspec_devfs_build(&refused[i], 1, false, &ds, &e) != -1)
+		if (jailspec_devfs_build(&refused[i], 1, NULL, 0, &ds, &e) !=
+		    -1) {
 			(void)printf("# not refused: '%s'\n", refused[i]);
+			CHECK(!"a rule reaching a disk was accepted");
+			jailspec_devfs_release(&ds);
+			continue;
+		}
 		CHECK(e.exit == EX_DATAERR);
-		CHECK(strstr(e.msg, "allowed only when unsafe") != NULL);
 		CHECK(ds.rules == NULL && ds.text == NULL);
-		/* The unsafe flag lets it through. */
-		CHECK(jailspec_devfs_build(&refused[i], 1, true, &ds, &e) == 0);
+	}
+	CHECK(jailspec_devfs_build(&refused[0], 1, NULL, 0, &ds, &e) == -1);
+	CHECK_STREQ(e.msg, "devfs rule 'path ada1 unhide': unhides names "
+	    "outside the safe set; a host adds names with devfs_unhide in "
+	    "berth.conf");
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		error_clear(&e);
+		if (jailspec_devfs_build(&fine[i], 1, NULL, 0, &ds, &e) != 0) {
+			(void)printf("# refused: '%s': %s\n", fine[i], e.msg);
+			CHECK(!"a safe rule was refused");
+			continue;
+		}
 		CHECK(ds.nrules == ds.nbase + 1);
 		jailspec_devfs_release(&ds);
 	}
-	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
-		error_clear(&e);
-		if (jailspec_devfs_build(&fine[i], 1, false, &ds, &e) != 0) {
-			(void)printf("# refused: '%s': %s\n", fine[i], e.msg);
-			CHECK(!"a harmless rule was refused");
-		}
+	for (i = 0; i < sizeof(by_host) / sizeof(by_host[0]); i++) {
+		CHECK(jailspec_devfs_parse(by_host[i], &r, &e) == 0);
+		CHECK(!jailspec_devfs_allowed(&r, NULL, 0));
+		if (!jailspec_devfs_allowed(&r, host, 3))
+			(void)printf("# not allowed by the host: '%s'\n",
+			    by_host[i]);
+		CHECK(jailspec_devfs_allowed(&r, host, 3));
+	}
+	for (i = 0; i < sizeof(not_by_host) / sizeof(not_by_host[0]); i++) {
+		CHECK(jailspec_devfs_parse(not_by_host[i], &r, &e) == 0);
+		if (jailspec_devfs_allowed(&r, host, 3))
+			(void)printf("# allowed: '%s'\n", not_by_host[i]);
+		CHECK(!jailspec_devfs_allowed(&r, host, 3));
+	}
+	/* A host's "*" lets any one-component name through, only that. */
+	{
+		const char *const star[] = { "*" };
+
+		CHECK(jailspec_devfs_parse("path ada1 unhide", &r, &e) == 0);
+		CHECK(jailspec_devfs_allowed(&r, star, 1));
+		CHECK(jailspec_devfs_parse("path [a-z]* unhide", &r, &e) == 0);
+		CHECK(jailspec_devfs_allowed(&r, star, 1));
+		CHECK(jailspec_devfs_parse("path gpt/data unhide", &r,
+		    &e) == 0);
+		CHECK(!jailspec_devfs_allowed(&r, star, 1));
+		CHECK(jailspec_devfs_build(&refused[0], 1, star, 1, &ds,
+		    &e) == 0);
 		jailspec_devfs_release(&ds);
 	}
-	CHECK(jailspec_devfs_build(&refused[2], 1, false, &ds, &e) == -1);
-	CHECK_STREQ(e.msg, "devfs rule 'path ada0 unhide': unhides 'ada0' "
-	    "(a disk or other dangerous device); allowed only when unsafe "
-	    "devfs rules are enabled");
 	/* A rule without a pattern applies to every node. */
 	{
 		struct jailspec_devfs_rule all;
-		const char *what = NULL;
 
 		(void)memset(&all, 0, sizeof(all));
 		all.acts = JAILSPEC_DEVFS_HIDE;
-		CHECK(!jailspec_devfs_harmful(&all, &what) && what == NULL);
+		CHECK(jailspec_devfs_allowed(&all, NULL, 0));
 		all.acts = JAILSPEC_DEVFS_UNHIDE;
-		CHECK(jailspec_devfs_harmful(&all, &what) && what != NULL);
+		CHECK(!jailspec_devfs_allowed(&all, host, 3));
 	}
 	/* A bad rule anywhere fails the set. */
 	{
-		const char *const mixed[] = { "path dsp unhide",
+		const char *const mixed[] = { "path null unhide",
 		    "path mem unhide" };
 
-		CHECK(jailspec_devfs_build(mixed, 2, false, &ds, &e) == -1);
-		CHECK(strstr(e.msg, "'mem'") != NULL);
+		CHECK(jailspec_devfs_build(mixed, 2, NULL, 0, &ds, &e) == -1);
+		CHECK(strstr(e.msg, "'path mem unhide'") != NULL);
 	}
+}
+
+/* berth.conf's devfs_unhide list. */
+static void
+devfs_unhide_list(void)
+{
+	static const char *const bad[] = {
+		"crypto,", ",crypto", "a,,b", "/dev/crypto", "a b", "../x",
+		"x[", "a;b", "dri/", "\t,",
+	};
+	struct error e = ERROR_INIT;
+	char **v, big[64 * 3 + 8];
+	size_t n, i;
+
+	CHECK(jailspec_devfs_unhide_parse("", &v, &n, &e) == 0 && n == 0 &&
+	    v == NULL);
+	CHECK(jailspec_devfs_unhide_parse("  ", &v, &n, &e) == 0 && n == 0);
+	CHECK(jailspec_devfs_unhide_parse(NULL, &v, &n, &e) == 0 && n == 0);
+	CHECK(jailspec_devfs_unhide_parse(" crypto , dri/* ,snd?", &v, &n,
+	    &e) == 0);
+	CHECK(n == 3 && v != NULL && v[3] == NULL);
+	if (n == 3) {
+		CHECK_STREQ(v[0], "crypto");
+		CHECK_STREQ(v[1], "dri/*");
+		CHECK_STREQ(v[2], "snd?");
+	}
+	jailspec_strv_free(v, n);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		error_clear(&e);
+		if (jailspec_devfs_unhide_parse(bad[i], &v, &n, &e) != -1)
+			(void)printf("# accepted: '%s'\n", bad[i]);
+		CHECK(e.exit == EX_CONFIG);
+		CHECK(strncmp(e.msg, "devfs_unhide: ", 14) == 0);
+	}
+	/* At most 64 names. */
+	big[0] = '\0';
+	for (i = 0; i < 65; i++)
+		(void)strcat(big, i > 0 ? ",a" : "a");
+	CHECK(jailspec_devfs_unhide_parse(big, &v, &n, &e) == -1);
+	big[strlen(big) - 2] = '\0';
+	CHECK(jailspec_devfs_unhide_parse(big, &v, &n, &e) == 0 && n == 64);
+	jailspec_strv_free(v, n);
 }
 
 static void
 devfs_ruleset_text_and_hash(void)
 {
+	const char *const host[] = { "dsp", "snd/*" };
 	const char *const a[] = { "path dsp unhide",
 	    "path snd/* unhide mode 0660 group 5" };
 	const char *const spaced[] = { "  path\tdsp  unhide",
@@ -481,13 +795,12 @@ devfs_ruleset_text_and_hash(void)
 	struct error e = ERROR_INIT;
 	unsigned i;
 
-	CHECK(jailspec_devfs_build(NULL, 0, false, &d0, &e) == 0);
+	CHECK(jailspec_devfs_build(NULL, 0, NULL, 0, &d0, &e) == 0);
 	CHECK(d0.nrules == d0.nbase && d0.nbase == 15);
 	CHECK_STREQ(d0.text,
 	    "hide\n"
 	    "path null unhide\n"
 	    "path zero unhide\n"
-	    "path crypto unhide\n"
 	    "path random unhide\n"
 	    "path urandom unhide\n"
 	    "path ptmx unhide\n"
@@ -498,14 +811,15 @@ devfs_ruleset_text_and_hash(void)
 	    "path stdin unhide\n"
 	    "path stdout unhide\n"
 	    "path stderr unhide\n"
-	    "path tty unhide\n");
+	    "path tty unhide\n"
+	    "path shm unhide\n");
 	CHECK(d0.rules[0].pattern[0] == '\0' &&
 	    d0.rules[0].acts == JAILSPEC_DEVFS_HIDE);
 	CHECK(strncmp(d0.digest, "sha256:", 7) == 0);
 
-	CHECK(jailspec_devfs_build(a, 2, false, &d1, &e) == 0);
-	CHECK(jailspec_devfs_build(spaced, 2, false, &d2, &e) == 0);
-	CHECK(jailspec_devfs_build(swapped, 2, false, &d3, &e) == 0);
+	CHECK(jailspec_devfs_build(a, 2, host, 2, &d1, &e) == 0);
+	CHECK(jailspec_devfs_build(spaced, 2, host, 2, &d2, &e) == 0);
+	CHECK(jailspec_devfs_build(swapped, 2, host, 2, &d3, &e) == 0);
 	CHECK(strncmp(d1.text, d0.text, strlen(d0.text)) == 0);
 	CHECK_STREQ(d1.text + strlen(d0.text),
 	    "path dsp unhide\npath snd/* unhide mode 0660 group 5\n");
@@ -582,16 +896,17 @@ oci_config_valid(void)
 {
 	static const char *const rules[] = { "path dsp unhide mode 0660",
 	    "path snd/* unhide", "path fd/5 hide" };
+	static const char *const host[] = { "dsp", "snd/*" };
 	struct jailspec_opts o = base_opts();
 	struct error e = ERROR_INIT;
-	json_t *doc, *jail, *devs;
+	json_t *doc, *jail, *devs, *ann;
 
 	o.ip4 = ip4;
 	o.nip4 = 2;
 	o.ip6 = ip6;
 	o.nip6 = 1;
 	o.allow = JAILSPEC_ALLOW_RAW_SOCKETS | JAILSPEC_ALLOW_SYSVIPC;
-	CHECK((doc = jailspec_oci_config(&o, rules, 3, false, &e)) != NULL);
+	CHECK((doc = jailspec_oci_config(&o, rules, 3, host, 2, &e)) != NULL);
 	if (doc == NULL)
 		return;
 	CHECK(validate(doc, false) == 0);
@@ -610,13 +925,29 @@ oci_config_valid(void)
 	CHECK(json_is_false(json_object_get(json_object_get(jail, "allow"),
 	    "setHostname")));
 	CHECK(json_object_get(jail, "vnet") == NULL);
+	/* Devices are paths; the second rule's pattern is not one. */
 	devs = json_object_get(json_object_get(doc, "freebsd"), "devices");
-	CHECK(json_array_size(devs) == 2);
+	CHECK(json_array_size(devs) == 1);
 	CHECK_STREQ(json_string_value(json_object_get(json_array_get(devs, 0),
 	    "path")), "dsp");
 	CHECK(json_integer_value(json_object_get(json_array_get(devs, 0),
 	    "mode")) == 0660);
-	CHECK(json_object_get(json_array_get(devs, 1), "mode") == NULL);
+	/* Every image rule is in the annotations, patterns included. */
+	ann = json_object_get(doc, "annotations");
+	CHECK_STREQ(json_string_value(json_object_get(ann, "io.berth.devfs.0")),
+	    "path dsp unhide mode 0660");
+	CHECK_STREQ(json_string_value(json_object_get(ann, "io.berth.devfs.1")),
+	    "path snd/* unhide");
+	CHECK_STREQ(json_string_value(json_object_get(ann, "io.berth.devfs.2")),
+	    "path fd/5 hide");
+	CHECK(json_object_get(ann, "io.berth.devfs.3") == NULL);
+	CHECK(strstr(json_string_value(json_object_get(ann,
+	    "io.berth.jail.apps")), "child jail") != NULL);
+	CHECK(json_object_get(ann, "io.berth.jail.vnet") == NULL);
+	CHECK_STREQ(json_string_value(json_object_get(ann,
+	    "io.berth.jail.securelevel")), "2");
+	CHECK_STREQ(json_string_value(json_object_get(ann,
+	    "io.berth.jail.childrenMax")), "2");
 
 	/* The validator does reject: vnet "disable" is not in the schema. */
 	(void)json_object_set_new(jail, "vnet", json_string("disable"));
@@ -626,7 +957,7 @@ oci_config_valid(void)
 	/* vnet, no rules. */
 	o = base_opts();
 	o.vnet = true;
-	CHECK((doc = jailspec_oci_config(&o, NULL, 0, false, &e)) != NULL);
+	CHECK((doc = jailspec_oci_config(&o, NULL, 0, NULL, 0, &e)) != NULL);
 	if (doc == NULL)
 		return;
 	CHECK(validate(doc, false) == 0);
@@ -635,18 +966,21 @@ oci_config_valid(void)
 	CHECK(json_object_get(jail, "ip4") == NULL);
 	CHECK(json_object_get(json_object_get(doc, "freebsd"), "devices") ==
 	    NULL);
+	/* What a vnet jail grants whatever allow says, in so many words. */
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(doc,
+	    "annotations"), "io.berth.jail.vnet")), "raw sockets") != NULL);
 	json_decref(doc);
 
 	/* Refused rules and bad options give no document. */
 	CHECK(jailspec_oci_config(&o, (const char *const[]){
-	    "path ada0 unhide" }, 1, false, &e) == NULL);
+	    "path ada0 unhide" }, 1, NULL, 0, &e) == NULL);
 	CHECK(e.exit == EX_DATAERR);
 	doc = jailspec_oci_config(&o, (const char *const[]){
-	    "path ada0 unhide" }, 1, true, &e);
+	    "path ada0 unhide" }, 1, (const char *const[]){ "ada0" }, 1, &e);
 	CHECK(doc != NULL && validate(doc, false) == 0);
 	json_decref(doc);
 	o.securelevel = 9;
-	CHECK(jailspec_oci_config(&o, NULL, 0, false, &e) == NULL);
+	CHECK(jailspec_oci_config(&o, NULL, 0, NULL, 0, &e) == NULL);
 	CHECK(e.exit == EX_DATAERR);
 }
 
@@ -669,8 +1003,13 @@ main(int argc, char *argv[])
 	TEST(params_secure_defaults);
 	TEST(params_allow_bits);
 	TEST(params_bad_inputs);
+	TEST(params_app_jail);
+	TEST(kernel_answers);
+	TEST(unmount_selection);
+	TEST(rctl_rules);
 	TEST(devfs_grammar);
-	TEST(devfs_harmful);
+	TEST(devfs_allowlist);
+	TEST(devfs_unhide_list);
 	TEST(devfs_ruleset_text_and_hash);
 	TEST(oci_config_valid);
 	return (unit_done());

@@ -33,6 +33,7 @@
 #include "common/platform.h"
 #include "common/platform/linux/cgroup_linux.h"
 #include "common/sbx.h"
+#include "common/sbx_impl.h"
 #include "tests/unit/unit.h"
 
 #define	MEMCG	"/sys/fs/cgroup/memory/berth/"
@@ -462,7 +463,7 @@ test_start(void)
 	vols[0] = (struct sbx_mount){ outdir, "/out", false };
 	vols[1] = (struct sbx_mount){ rodir, "/ro", true };
 	app = (struct sbx_app){ "a", rootfs, lowers, 1, upper, work, vols,
-	    2 };
+	    2, 0, 0, 0 };
 	pod = (struct sbx_pod){ .uuid = uuid, .dir = pod_dir,
 	    .hostname = "berth-test", .apps = &app, .napps = 1,
 	    .memory = 32 * 1024 * 1024, .cpu_millis = 500, .pids = 64 };
@@ -801,7 +802,7 @@ test_symlink_escape(void)
 		}
 		v[i] = (struct sbx_mount){ out2, "/vol", false };
 		apps[i] = (struct sbx_app){ i == 0 ? "abs" : "rel", roots[i],
-		    NULL, 0, NULL, NULL, &v[i], 1 };
+		    NULL, 0, NULL, NULL, &v[i], 1, 0, 0, 0 };
 		j[i] = (struct job){ "escape", { i, i == 0 ? a_abs : a_rel,
 		    env_std, "root", NULL, NULL, 0, "/", false, -1, NULL, false } };
 	}
@@ -919,7 +920,8 @@ test_start_fails(void)
 	pid_t pid;
 
 	pathf(u3, sizeof(u3), "test-sbx3-%ld", (long)getpid());
-	a = (struct sbx_app){ "a", rootfs, NULL, 0, NULL, NULL, &v, 1 };
+	a = (struct sbx_app){ "a", rootfs, NULL, 0, NULL, NULL, &v, 1, 0, 0,
+	    0 };
 	p3 = (struct sbx_pod){ .uuid = u3, .dir = pod_dir, .apps = &a,
 	    .napps = 1, .memory = 1 << 24 };
 	pid = sbx_start(&p3, &e);
@@ -933,7 +935,8 @@ test_start_fails(void)
 	/* More lowerdirs than a page of mount options holds. */
 	for (i = 0; i < 300; i++)
 		many[i] = lower;
-	a = (struct sbx_app){ "a", rootfs, many, 300, upper, work, NULL, 0 };
+	a = (struct sbx_app){ "a", rootfs, many, 300, upper, work, NULL, 0, 0,
+	    0, 0 };
 	error_clear(&e);
 	pid = sbx_start(&p3, &e);
 	if (pid == 0)
@@ -944,9 +947,53 @@ test_start_fails(void)
 	CHECK(!cg_exists(MEMCG, u3));
 
 	/* An app root outside the pod directory is refused up front. */
-	a = (struct sbx_app){ "a", "/tmp", NULL, 0, NULL, NULL, NULL, 0 };
+	a = (struct sbx_app){ "a", "/tmp", NULL, 0, NULL, NULL, NULL, 0, 0, 0,
+	    0 };
 	error_clear(&e);
 	CHECK(sbx_start(&p3, &e) == -1 && e.exit == EX_DATAERR);
+}
+
+/*
+ * sbx_exec_close_fds_but(): what FreeBSD's sbx_exec_app() keeps across
+ * jail_attach(2) (the error pipe and the pty socket) stays, everything
+ * else above 2 goes, whatever the order of the kept descriptors.
+ */
+static void
+test_close_fds_but(void)
+{
+	int fds[6], keep[3], i, status = -1;
+	pid_t pid;
+
+	for (i = 0; i < 6; i++)
+		CHECK((fds[i] = open("/dev/null", O_RDONLY)) > 2);
+	keep[0] = fds[4];
+	keep[1] = -1;
+	keep[2] = fds[1];
+	if ((pid = fork()) == 0) {
+		int bad = 0;
+
+		sbx_exec_close_fds_but(keep, 3);
+		for (i = 0; i < 6; i++)
+			if ((fcntl(fds[i], F_GETFD) != -1) !=
+			    (i == 1 || i == 4))
+				bad |= 1 << i;
+		if (fcntl(0, F_GETFD) == -1 || fcntl(2, F_GETFD) == -1)
+			bad |= 1 << 6;
+		_exit(bad);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if ((pid = fork()) == 0) {
+		sbx_exec_close_fds_but(NULL, 0);
+		for (i = 0; i < 6; i++)
+			if (fcntl(fds[i], F_GETFD) != -1)
+				_exit(1);
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	for (i = 0; i < 6; i++)
+		(void)close(fds[i]);
 }
 
 int
@@ -975,6 +1022,7 @@ main(void)
 		perror("mkdtemp");
 		return (1);
 	}
+	TEST(test_close_fds_but);
 	TEST(test_start);
 	TEST(test_cgroup_limits);
 	TEST(test_pid_namespace);

@@ -1,28 +1,34 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The FreeBSD sandbox of a pod (common/sbx.h): one jail per pod, named
- * "berth-<uuid>", whose path is the pod directory.  Before the jail
- * exists, each app's root gets its mounts from the host: devfs on dev
- * with a ruleset generated from the images' rules (common/jailspec.h),
- * linprocfs on proc and linsysfs on sys for Linux images, and nullfs
- * volumes.  The jail is made with jail_set(2) from jailspec_params();
- * rctl(8) rules carry the limits; the supervisor is a reaper
+ * The FreeBSD sandbox of a pod (common/sbx.h): one vnet jail per pod,
+ * named "berth-<uuid>", whose path is the pod directory, and in it one
+ * child jail per app, "berth-<uuid>.<app>", whose path is the app's root
+ * (common/jailspec.h has both parameter lists).  Before the jails exist,
+ * each app's root gets its mounts from the host: devfs on dev with a
+ * ruleset generated from the images' rules, linprocfs, linsysfs, fdescfs
+ * and a tmpfs /dev/shm for Linux images, and nullfs volumes.  rctl(8)
+ * rules on each app's jail carry the limits; the supervisor is a reaper
  * (procctl(PROC_REAP_ACQUIRE)) that stays on the host; each app enters
- * with jail_attach(2) and chroot(2) into its root.
+ * its own jail with jail_attach(2): its root is the jail's, and the
+ * kernel, not a chroot root could leave, keeps it there.
  *
  * Mount targets are resolved beneath the app's root with
  * os_open_beneath() (never following a symlink out of it) and created
- * there if missing.  FreeBSD cannot mount onto a descriptor, so the
- * resolved directory is named by the path the kernel reports for it
- * (fcntl(F_KINFO), FreeBSD 13.1 and later), which must lie inside the
- * root, and after the mount the target is resolved again and must be the
- * new mount.  Nothing of the pod runs yet, so nothing inside can swap a
- * component in between; the check catches what would have gone wrong.
+ * there if missing.  FreeBSD cannot mount onto a descriptor, so a child
+ * process chroots into the app's root, finds the target directory again
+ * (checked against the one resolved), fchdir(2)s to it and mounts on "."
+ * (on the file's name in it for a file target): nothing is looked up
+ * outside the root, and the kernel records the global path of that
+ * vnode (vfs_domount(), vn_path_to_global_path()).  The target resolved
+ * again must then be the new mount, and everything is unmounted by file
+ * system id (MNT_BYFSID), never by a path that could have been swapped.
  */
 #include <sys/param.h>
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/jail.h>
+#include <sys/linker.h>
+#include <sys/module.h>
 #include <sys/mount.h>
 #include <sys/procctl.h>
 #include <sys/rctl.h>
@@ -59,20 +65,71 @@
 #include "common/sbx_impl.h"
 #include "common/xalloc.h"
 
-#define	POD_SECURELEVEL	2
 /* Ruleset numbers tried before giving up on hash collisions. */
 #define	RULESET_TRIES	64
+/* Looks at one ruleset number when other installers race us there. */
+#define	RULESET_RACES	8
+/* A jail name: MAXHOSTNAMELEN with its NUL. */
+#define	JAIL_NAME_SIZE	256
 
 _Static_assert(JAILSPEC_SYS_DISABLE == JAIL_SYS_DISABLE &&
     JAILSPEC_SYS_NEW == JAIL_SYS_NEW &&
     JAILSPEC_SYS_INHERIT == JAIL_SYS_INHERIT, "jailsys values");
 _Static_assert(JAILSPEC_DEVFS_PATTERN_MAX == DEVFS_MAXPTRNLEN,
     "devfs pattern length");
+_Static_assert(JAIL_NAME_SIZE == MAXHOSTNAMELEN, "jail name length");
 
 static char *
 jail_name(const struct sbx_pod *pod)
 {
 	return (xasprintf("berth-%s", pod->uuid));
+}
+
+/* The name of app's jail into buf[JAIL_NAME_SIZE]. */
+static int
+app_jail_name(const struct sbx_pod *pod, const struct sbx_app *app,
+    char *buf, struct error *ep)
+{
+	char *pj = jail_name(pod);
+	int rv = 0;
+
+	if (jailspec_app_jail_name(pj, app->name, buf, JAIL_NAME_SIZE) == -1)
+		rv = error_set(ep, EX_DATAERR, 0,
+		    "app '%s': no jail name can be made of it", app->name);
+	free(pj);
+	return (rv);
+}
+
+/* The host's kern.securelevel, -1 if it cannot be read. */
+static int
+host_securelevel(void)
+{
+	size_t len;
+	int level;
+
+	len = sizeof(level);
+	if (sysctlbyname("kern.securelevel", &level, &len, NULL, 0) == -1 ||
+	    len != sizeof(level))
+		return (-1);
+	return (level);
+}
+
+/*
+ * PROC_NO_NEW_PRIVS_CTL came with FreeBSD 14, and the cross-compiler's
+ * headers always define it: an older kernel answers EINVAL for a command
+ * it does not know (kern_procctl()).  Say so once, where it is found
+ * (sbx_start(), sbx_enter()); sbx_exec_app() then goes on without it.
+ */
+static void
+nnp_probe(const struct sbx_pod *pod)
+{
+	int st;
+
+	if (procctl(P_PID, getpid(), PROC_NO_NEW_PRIVS_STATUS, &st) == -1 &&
+	    errno == EINVAL)
+		log_warnx("this kernel has no PROC_NO_NEW_PRIVS_CTL (FreeBSD "
+		    "14 and later): setuid programs in pod '%s' can gain "
+		    "privileges", pod->uuid);
 }
 
 /* iovecs for jail_set(2), jail_get(2) and nmount(2) */
@@ -94,10 +151,11 @@ iov_add(struct iov *io, const char *name, const void *val, size_t len)
 	io->n += 2;
 }
 
+/* A string option; NULL: a flag without a value (mount(8)'s -o name). */
 static void
 iov_str(struct iov *io, const char *name, const char *val)
 {
-	iov_add(io, name, val, strlen(val) + 1);
+	iov_add(io, name, val, val != NULL ? strlen(val) + 1 : 0);
 }
 
 /* The kernel's "errmsg" buffer, last, so that failures say why. */
@@ -130,7 +188,156 @@ jail_find(const char *name)
 	return (jid);
 }
 
-/* Mount targets beneath an app's root */
+/* Create the jail of parameters pp (name is its name); its jid. */
+static int
+jail_create(const struct jailspec_params *pp, const char *name,
+    struct error *ep)
+{
+	const struct jailspec_param *p;
+	struct iov io = { NULL, 0, "" };
+	size_t i;
+	int jid, err;
+
+	for (i = 0; i < pp->n; i++) {
+		p = &pp->v[i];
+		switch (p->type) {
+		case JAILSPEC_BOOL:
+			iov_add(&io, p->name, NULL, 0);
+			break;
+		case JAILSPEC_INT:
+			iov_add(&io, p->name, &p->ival, sizeof(p->ival));
+			break;
+		case JAILSPEC_STR:
+			iov_str(&io, p->name, p->str);
+			break;
+		case JAILSPEC_IP4:
+			iov_add(&io, p->name, p->addr,
+			    p->naddr * sizeof(struct in_addr));
+			break;
+		case JAILSPEC_IP6:
+			iov_add(&io, p->name, p->addr,
+			    p->naddr * sizeof(struct in6_addr));
+			break;
+		}
+	}
+	iov_errmsg(&io);
+	if ((jid = jail_set(io.v, io.n, JAIL_CREATE)) == -1) {
+		err = errno;
+		/* A kernel without VIMAGE says "unknown parameter: vnet". */
+		error_set(ep, jailspec_jail_set_exit(err, io.errmsg), err,
+		    "create jail '%s'%s%s", name,
+		    io.errmsg[0] != '\0' ? ": " : "", io.errmsg);
+	}
+	iov_free(&io);
+	return (jid);
+}
+
+/* Mounts beneath an app's root */
+
+/* What sbx_start() mounted, for undoing it on failure. */
+struct mounted {
+	fsid_t	*fsids;
+	size_t	 n;
+};
+
+static void
+mounted_add(struct mounted *m, const fsid_t *fsid)
+{
+	m->fsids = xreallocarray(m->fsids, m->n + 1, sizeof(*m->fsids));
+	m->fsids[m->n++] = *fsid;
+}
+
+static bool
+mounted_has(const struct mounted *m, const fsid_t *fsid)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (fsidcmp(&m->fsids[i], fsid) == 0)
+			return (true);
+	return (false);
+}
+
+/*
+ * unmount(2) by file system id: a path would be looked up again, through
+ * whatever symlinks the pod has put on it since (kern_unmount() follows
+ * them), and could name a host mount.
+ */
+static int
+unmount_fsid(const fsid_t *fsid, int flags)
+{
+	char id[64];
+
+	(void)snprintf(id, sizeof(id), "FSID:%d:%d", (int)fsid->val[0],
+	    (int)fsid->val[1]);
+	return (unmount(id, flags | (int)MNT_BYFSID));
+}
+
+static void
+mounted_undo(struct mounted *m)
+{
+	while (m->n > 0) {
+		m->n--;
+		if (unmount_fsid(&m->fsids[m->n], 0) == -1 &&
+		    unmount_fsid(&m->fsids[m->n], MNT_FORCE) == -1 &&
+		    errno != ENOENT)
+			log_warnx("unmount FSID:%d:%d: %s",
+			    (int)m->fsids[m->n].val[0],
+			    (int)m->fsids[m->n].val[1], strerror(errno));
+	}
+	free(m->fsids);
+	m->fsids = NULL;
+}
+
+/* The mount table; NULL with *np 0 (and errno) if it cannot be read. */
+static struct statfs *
+mount_table(size_t *np)
+{
+	struct statfs *fs;
+	int n, got;
+
+	*np = 0;
+	if ((n = getfsstat(NULL, 0, MNT_NOWAIT)) <= 0)
+		return (NULL);
+	fs = xcalloc((size_t)n + 16, sizeof(*fs));
+	if ((got = getfsstat(fs, (long)(((size_t)n + 16) * sizeof(*fs)),
+	    MNT_NOWAIT)) <= 0) {
+		free(fs);
+		return (NULL);
+	}
+	*np = (size_t)got;
+	return (fs);
+}
+
+/*
+ * After a mount that did not land where it should: unmount every mount
+ * of fstype strictly below rootpath that is not one of ours, deepest
+ * first.  Only a mount of ours that went astray inside the root can be
+ * there: the app root is the pod's, and nothing of it runs yet.
+ */
+static void
+mounts_sweep(const char *rootpath, const char *fstype,
+    const struct mounted *m)
+{
+	struct statfs *fs;
+	const char **paths;
+	size_t i, n, k, *order;
+
+	if ((fs = mount_table(&n)) == NULL)
+		return;
+	paths = xcalloc(n, sizeof(*paths));
+	order = xcalloc(n, sizeof(*order));
+	for (i = 0; i < n; i++)
+		if (strcmp(fs[i].f_fstypename, fstype) == 0 &&
+		    !mounted_has(m, &fs[i].f_fsid))
+			paths[i] = fs[i].f_mntonname;
+	k = jailspec_unmount_order(paths, n, &rootpath, 1, order);
+	for (i = 0; i < k; i++)
+		(void)unmount_fsid(&fs[order[i]].f_fsid, MNT_FORCE);
+	free(order);
+	free(paths);
+	free(fs);
+}
 
 /*
  * A descriptor of the mount target path beneath rootfd, made if missing:
@@ -181,29 +388,123 @@ fd_path(int fd, char *buf, struct error *ep)
 	return (0);
 }
 
-/* What sbx_start() mounted, for undoing it on failure. */
-struct mounted {
-	char	**paths;
-	size_t	  n;
+/* What the mounting child finds again inside the root, and mounts on. */
+struct mount_req {
+	char	 rel[MAXPATHLEN];	/* the directory, from the root */
+	char	 leaf[MAXPATHLEN];	/* file in it; "": the directory */
+	dev_t	 dev;			/* of the directory */
+	ino_t	 ino;
+	dev_t	 fdev;			/* of the file */
+	ino_t	 fino;
 };
 
-static void
-mounted_undo(struct mounted *m)
+/* The child's answer: 0, or errno and where it failed. */
+struct mount_ans {
+	int	 err;
+	int	 nmount;		/* err came from nmount(2) itself */
+	char	 errmsg[256];
+};
+
+/*
+ * In a child: chroot into the root, so that no lookup of the mount, not
+ * even of a final symlink (vfs_domount() looks fspath up with FOLLOW),
+ * leaves it; find the target directory again beneath the new "/", check
+ * it (and the file in it) is what the parent resolved, fchdir(2) there
+ * and nmount(2) on "." or the file's name.  Never returns.
+ */
+static _Noreturn void
+mount_child(int rootfd, const struct mount_req *rq, struct iov *io,
+    int flags, int rep)
 {
-	while (m->n > 0) {
-		m->n--;
-		if (unmount(m->paths[m->n], 0) == -1)
-			(void)unmount(m->paths[m->n], MNT_FORCE);
-		free(m->paths[m->n]);
+	struct mount_ans a;
+	struct error e = ERROR_INIT;
+	struct stat st;
+	int r, d;
+
+	(void)memset(&a, 0, sizeof(a));
+	/*
+	 * chroot(2) refuses while directories are open once the process is
+	 * chrooted (kern.chroot_allow_open_directories): only the report
+	 * pipe stays.
+	 */
+	if (fchdir(rootfd) == -1)
+		goto fail;
+	sbx_exec_close_fds(rep);
+	if (chroot(".") == -1 ||
+	    (r = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		goto fail;
+	if ((d = os_open_beneath(r, rq->rel, O_RDONLY | O_DIRECTORY, 0,
+	    &e)) == -1) {
+		errno = e.errnum != 0 ? e.errnum : ENOENT;
+		goto fail;
 	}
-	free(m->paths);
-	m->paths = NULL;
+	if (fstat(d, &st) == -1)
+		goto fail;
+	if (st.st_dev != rq->dev || st.st_ino != rq->ino) {
+		errno = ESTALE;
+		goto fail;
+	}
+	if (rq->leaf[0] != '\0') {
+		if (fstatat(d, rq->leaf, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			goto fail;
+		if (!S_ISREG(st.st_mode) || st.st_dev != rq->fdev ||
+		    st.st_ino != rq->fino) {
+			errno = ESTALE;
+			goto fail;
+		}
+	}
+	if (fchdir(d) == -1)
+		goto fail;
+	a.nmount = 1;
+	if (nmount(io->v, io->n, flags) == 0)
+		errno = 0;
+fail:
+	a.err = errno;
+	(void)snprintf(a.errmsg, sizeof(a.errmsg), "%s", io->errmsg);
+	(void)sbx_write_full(rep, &a, sizeof(a));
+	_exit(a.err == 0 ? 0 : 1);
+}
+
+/* Run mount_child() and wait for its answer into *a. */
+static int
+mount_confined(int rootfd, const struct mount_req *rq, struct iov *io,
+    int flags, struct mount_ans *a, struct error *ep)
+{
+	int p[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (error_set(ep, EX_OSERR, errno, "pipe"));
+	if ((pid = fork()) == -1) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return (error_set(ep, EX_OSERR, errno, "fork"));
+	}
+	if (pid == 0) {
+		(void)close(p[0]);
+		mount_child(rootfd, rq, io, flags, p[1]);
+	}
+	(void)close(p[1]);
+	(void)memset(a, 0, sizeof(*a));
+	do
+		n = read(p[0], a, sizeof(*a));
+	while (n == -1 && errno == EINTR);
+	(void)close(p[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			break;
+	if (n != (ssize_t)sizeof(*a))
+		return (error_set(ep, EX_OSERR, 0,
+		    "the mounting process died"));
+	a->errmsg[sizeof(a->errmsg) - 1] = '\0';
+	return (0);
 }
 
 /*
  * Mount a filesystem of type fstype on target (absolute in the app's
  * root rootfd, whose host path is rootpath).  opts are extra nmount(2)
- * name/value string pairs, NULL-terminated.
+ * name/value string pairs (a NULL value: a flag), NULL-terminated.
  */
 static int
 mount_beneath(int rootfd, const char *rootpath, const char *target,
@@ -211,11 +512,15 @@ mount_beneath(int rootfd, const char *rootpath, const char *target,
     int flags, struct mounted *m, struct error *ep)
 {
 	struct iov io = { NULL, 0, "" };
-	struct statfs sf;
-	char path[MAXPATHLEN];
+	struct mount_req rq;
+	struct mount_ans a;
+	struct statfs before, after;
+	struct stat st;
+	char path[MAXPATHLEN], *slash;
 	size_t rlen = strlen(rootpath);
-	int fd = -1, rv = -1;
+	int fd = -1, dfd = -1, rv = -1;
 
+	(void)memset(&rq, 0, sizeof(rq));
 	if ((fd = open_target(rootfd, target, dir, ep)) == -1 ||
 	    fd_path(fd, path, ep) == -1)
 		goto out;
@@ -224,35 +529,79 @@ mount_beneath(int rootfd, const char *rootpath, const char *target,
 		    "the root", target, path);
 		goto out;
 	}
-	sbx_close_fd(&fd);
+	if (fstat(fd, &st) == -1 || fstatfs(fd, &before) == -1) {
+		error_set(ep, EX_OSERR, errno, "stat '%s'", target);
+		goto out;
+	}
+	if (dir) {
+		(void)snprintf(rq.rel, sizeof(rq.rel), "%s", path + rlen);
+		rq.dev = st.st_dev;
+		rq.ino = st.st_ino;
+	} else {
+		/* vfs_domount_first() mounts only on a file of one link. */
+		if (st.st_nlink != 1) {
+			error_set(ep, EX_DATAERR, 0, "'%s' has %ju links: a "
+			    "file is mounted on only if it has one", target,
+			    (uintmax_t)st.st_nlink);
+			goto out;
+		}
+		rq.fdev = st.st_dev;
+		rq.fino = st.st_ino;
+		slash = strrchr(path, '/');
+		(void)snprintf(rq.rel, sizeof(rq.rel), "%.*s",
+		    (int)(slash - (path + rlen)), path + rlen);
+		(void)snprintf(rq.leaf, sizeof(rq.leaf), "%s", slash + 1);
+		if ((dfd = os_open_beneath(rootfd, rq.rel[0] != '\0' ?
+		    rq.rel : "/", O_RDONLY | O_DIRECTORY, 0, ep)) == -1)
+			goto out;
+		if (fstat(dfd, &st) == -1) {
+			error_set(ep, EX_OSERR, errno, "stat '%s'", rq.rel);
+			goto out;
+		}
+		rq.dev = st.st_dev;
+		rq.ino = st.st_ino;
+	}
+	if (rq.rel[0] == '\0')
+		(void)snprintf(rq.rel, sizeof(rq.rel), "/");
 	iov_str(&io, "fstype", fstype);
-	iov_str(&io, "fspath", path);
+	iov_str(&io, "fspath", dir ? "." : rq.leaf);
 	iov_str(&io, strcmp(fstype, "nullfs") == 0 ? "target" : "from", from);
 	for (; opts != NULL && opts[0] != NULL; opts += 2)
 		iov_str(&io, opts[0], opts[1]);
 	iov_errmsg(&io);
-	if (nmount(io.v, io.n, flags) == -1) {
-		error_set(ep, errno == ENODEV || errno == ENOENT ?
-		    EX_UNAVAILABLE : EX_OSERR, errno, "mount %s on '%s'%s%s",
-		    fstype, target, io.errmsg[0] != '\0' ? ": " : "",
-		    io.errmsg);
+	if (mount_confined(rootfd, &rq, &io, flags, &a, ep) == -1)
+		goto out;
+	if (a.err != 0) {
+		if (!a.nmount)
+			error_set(ep, a.err == ESTALE ? EX_DATAERR : EX_OSERR,
+			    a.err, "mount %s on '%s': %s", fstype, target,
+			    a.err == ESTALE ? "the target moved" :
+			    "enter the root");
+		else
+			error_set(ep, jailspec_nmount_exit(a.err, a.errmsg,
+			    !dir), a.err, "mount %s on '%s'%s%s", fstype,
+			    target, a.errmsg[0] != '\0' ? ": " : "",
+			    a.errmsg);
 		goto out;
 	}
-	m->paths = xreallocarray(m->paths, m->n + 1, sizeof(*m->paths));
-	m->paths[m->n++] = xstrdup(path);
 	/* The target, resolved again, must be the root of the new mount. */
+	sbx_close_fd(&fd);
 	if ((fd = os_open_beneath(rootfd, target, (dir ? O_DIRECTORY : 0) |
-	    O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, ep)) == -1)
-		goto out;
-	if (fstatfs(fd, &sf) == -1 || strcmp(sf.f_fstypename, fstype) != 0 ||
-	    strcmp(sf.f_mntonname, path) != 0) {
+	    O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, ep)) == -1 ||
+	    fstatfs(fd, &after) == -1 ||
+	    strcmp(after.f_fstypename, fstype) != 0 ||
+	    strcmp(after.f_mntonname, path) != 0 ||
+	    fsidcmp(&after.f_fsid, &before.f_fsid) == 0) {
+		mounts_sweep(rootpath, fstype, m);
 		error_set(ep, EX_DATAERR, 0, "'%s' is not where %s was mounted",
 		    target, fstype);
 		goto out;
 	}
+	mounted_add(m, &after.f_fsid);
 	rv = 0;
 out:
 	sbx_close_fd(&fd);
+	sbx_close_fd(&dfd);
 	iov_free(&io);
 	return (rv);
 }
@@ -303,10 +652,12 @@ devfs_rule_same(const struct devfs_rule *a, const struct devfs_rule *b)
 }
 
 /*
- * Compare ruleset rs in the kernel with ds: 1 if it holds exactly ds's
- * rules, 0 if it is empty, -1 if it holds something else.
+ * Compare ruleset rs in the kernel with ds: the number of its rules, all
+ * equal to ds's first ones (0: empty; ds->nrules: exactly ds), or -1 if
+ * it holds anything else.  A prefix is what a pod-exec killed while
+ * installing left behind (RULESET_STATE below).
  */
-static int
+static long
 devfs_ruleset_state(int devfd, const struct jailspec_devfs *ds, unsigned rs)
 {
 	struct devfs_rule got, want;
@@ -325,9 +676,7 @@ devfs_ruleset_state(int devfd, const struct jailspec_devfs *ds, unsigned rs)
 			return (-1);
 		i++;
 	}
-	if (i == 0)
-		return (0);
-	return (i == ds->nrules ? 1 : -1);
+	return ((long)i);
 }
 
 /*
@@ -335,42 +684,46 @@ devfs_ruleset_state(int devfd, const struct jailspec_devfs *ds, unsigned rs)
  * content hash's number, or the next free or equal one on a collision.
  * Rulesets stay in the kernel after the pod, shared by content like
  * /etc/devfs.rules sets (there is no reference count to drop them by).
+ *
+ * A ruleset that holds the first rules of ds and nothing else is
+ * completed, not skipped: that is how a set half installed by a pod-exec
+ * killed meanwhile is collected, by the next install of its content (it
+ * is at that content's number), or of any content it is the start of.
+ * Nothing is ever deleted: another installer, or a devfs mount, may
+ * already rely on what is there, and a hole in a set (its "hide" gone)
+ * would expose every device.
  */
 static int
 devfs_ruleset_install(const struct jailspec_devfs *ds, unsigned *rsp,
     struct error *ep)
 {
 	struct devfs_rule k;
-	unsigned attempt, rs;
+	unsigned attempt, races, rs;
 	size_t i;
-	int devfd, err, state, rv = -1;
+	long have;
+	int devfd, rv = -1;
 
 	/* The rules ioctls go to any devfs mount: the host's /dev. */
 	if ((devfd = open("/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return (error_set(ep, EX_OSERR, errno, "open '/dev'"));
 	for (attempt = 0; attempt < RULESET_TRIES; attempt++) {
 		rs = jailspec_devfs_ruleset_at(ds, attempt);
-		if ((state = devfs_ruleset_state(devfd, ds, rs)) == 1)
-			goto done;
-		if (state == -1)
-			continue;
-		for (i = 0; i < ds->nrules; i++) {
-			devfs_rule_to_kernel(&ds->rules[i], rs,
-			    (unsigned)i + 1, &k);
-			if (ioctl(devfd, DEVFSIO_RADD, &k) == -1)
+		for (races = 0; races < RULESET_RACES; races++) {
+			if ((have = devfs_ruleset_state(devfd, ds, rs)) == -1)
 				break;
-		}
-		if (i == ds->nrules)
-			goto done;
-		/* devfs_ruleset_state() below changes errno. */
-		err = errno;
-		/* Another pod-exec raced us to this number: look again. */
-		if (err == EEXIST &&
-		    devfs_ruleset_state(devfd, ds, rs) == 1)
-			goto done;
-		if (err != EEXIST) {
-			error_set(ep, err == EPERM ? EX_NOPERM : EX_OSERR,
-			    err, "add devfs rule %zu to ruleset %u", i + 1,
+			for (i = (size_t)have; i < ds->nrules; i++) {
+				devfs_rule_to_kernel(&ds->rules[i], rs,
+				    (unsigned)i + 1, &k);
+				if (ioctl(devfd, DEVFSIO_RADD, &k) == -1)
+					break;
+			}
+			if (i == ds->nrules)
+				goto done;
+			/* Another pod-exec raced us to this number. */
+			if (errno == EEXIST)
+				continue;
+			error_set(ep, errno == EPERM ? EX_NOPERM : EX_OSERR,
+			    errno, "add devfs rule %zu to ruleset %u", i + 1,
 			    rs);
 			goto out;
 		}
@@ -388,15 +741,35 @@ out:
 
 /* The pod's parts */
 
+/*
+ * Linux images run under the Linuxulator: linux64.ko (whose module is
+ * linux64elf) must be in the kernel.  Load it as rc.d/linux would, or say
+ * how; at securelevel 1 and above the kernel refuses kldload(2).
+ */
+static int
+linux_abi_load(struct error *ep)
+{
+	if (modfind("linux64elf") >= 0 || kldfind("linux64") >= 0)
+		return (0);
+	if (kldload("linux64") >= 0)
+		return (0);
+	return (error_set(ep, errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
+	    errno, "a Linux image needs linux64.ko: load it (kldload "
+	    "linux64, or linux_enable=\"YES\" in rc.conf)"));
+}
+
 static int
 setup_app(const struct sbx_pod *pod, const struct sbx_app *app,
     unsigned ruleset, struct mounted *m, struct error *ep)
 {
+	static const char *const shmopts[] = { "mode", "1777", NULL };
+	static const char *const fdopts[] = { "linrdlnk", NULL, NULL };
 	char rspath[16], rootpath[MAXPATHLEN];
 	const char *devopts[] = { "ruleset", rspath, NULL };
+	struct error e = ERROR_INIT;
 	struct stat st;
 	size_t i;
-	int rootfd = -1, rv = -1;
+	int rootfd = -1, fd, rv = -1;
 
 	if (app->nlowerdirs > 0) {
 		error_set(ep, EX_UNAVAILABLE, 0,
@@ -414,12 +787,29 @@ setup_app(const struct sbx_pod *pod, const struct sbx_app *app,
 	if (mount_beneath(rootfd, rootpath, "/dev", true, "devfs", "devfs",
 	    devopts, 0, m, ep) == -1)
 		goto out;
-	if (pod->linux_abi && (mount_beneath(rootfd, rootpath, "/proc", true,
-	    "linprocfs", "linprocfs", NULL, MNT_NOSUID | MNT_NOEXEC, m,
-	    ep) == -1 || mount_beneath(rootfd, rootpath, "/sys", true,
-	    "linsysfs", "linsysfs", NULL, MNT_NOSUID | MNT_NOEXEC, m,
-	    ep) == -1))
-		goto out;
+	if (pod->linux_abi) {
+		if (mount_beneath(rootfd, rootpath, "/proc", true,
+		    "linprocfs", "linprocfs", NULL, MNT_NOSUID | MNT_NOEXEC, m,
+		    ep) == -1 || mount_beneath(rootfd, rootpath, "/sys", true,
+		    "linsysfs", "linsysfs", NULL, MNT_NOSUID | MNT_NOEXEC, m,
+		    ep) == -1 || mount_beneath(rootfd, rootpath, "/dev/fd",
+		    true, "fdescfs", "fdescfs", fdopts, MNT_NOSUID | MNT_NOEXEC,
+		    m, ep) == -1)
+			goto out;
+		/* The directory linux64.ko makes in devfs for it. */
+		if ((fd = os_open_beneath(rootfd, "/dev/shm", O_RDONLY |
+		    O_DIRECTORY, 0, &e)) == -1)
+			log_warnx("app '%s': no /dev/shm in devfs (a kernel "
+			    "older than FreeBSD 13.2?): POSIX shared memory "
+			    "of Linux programs may fail", app->name);
+		else {
+			(void)close(fd);
+			if (mount_beneath(rootfd, rootpath, "/dev/shm", true,
+			    "tmpfs", "tmpfs", shmopts, MNT_NOSUID | MNT_NOEXEC,
+			    m, ep) == -1)
+				goto out;
+		}
+	}
 	for (i = 0; i < app->nmounts; i++) {
 		const struct sbx_mount *v = &app->mounts[i];
 
@@ -449,113 +839,130 @@ out:
 	return (rv);
 }
 
-/* Make the jail; its jid. */
+/* The options of the pod's jail (and, through them, of its apps'). */
+static void
+pod_jail_opts(const struct sbx_pod *pod, const char *name,
+    struct jailspec_opts *o)
+{
+	(void)memset(o, 0, sizeof(*o));
+	o->name = name;
+	o->path = pod->dir;
+	o->hostname = pod->hostname;
+	/* Like a new network namespace: a stack of its own, only lo0. */
+	o->vnet = true;
+	o->securelevel = jailspec_securelevel(host_securelevel());
+	o->children_max = (int)pod->napps;
+	o->linux_abi = pod->linux_abi;
+}
+
+/*
+ * Make the pod's jail and one child jail per app; the pod jail's jid.
+ * A failure leaves the pod's jail for the caller to remove (with its
+ * children) when it got made.
+ */
 static int
-make_jail(const struct sbx_pod *pod, const char *name, unsigned ruleset,
-    struct error *ep)
+make_jails(const struct sbx_pod *pod, const char *name, unsigned ruleset,
+    int *jidp, struct error *ep)
 {
 	struct jailspec_opts o;
 	struct jailspec_params pp;
-	const struct jailspec_param *p;
-	struct iov io = { NULL, 0, "" };
+	char aname[JAIL_NAME_SIZE];
 	size_t i;
-	int jid = -1, err;
+	int jid;
 
-	(void)memset(&o, 0, sizeof(o));
-	o.name = name;
-	o.path = pod->dir;
-	o.hostname = pod->hostname;
-	/* Like a new network namespace: a stack of its own, only lo0. */
-	o.vnet = true;
-	o.securelevel = POD_SECURELEVEL;
-	o.linux_abi = pod->linux_abi;
+	pod_jail_opts(pod, name, &o);
 	if (jailspec_params(&o, ruleset, &pp, ep) == -1)
 		return (-1);
-	for (i = 0; i < pp.n; i++) {
-		p = &pp.v[i];
-		switch (p->type) {
-		case JAILSPEC_BOOL:
-			iov_add(&io, p->name, NULL, 0);
-			break;
-		case JAILSPEC_INT:
-			iov_add(&io, p->name, &p->ival, sizeof(p->ival));
-			break;
-		case JAILSPEC_STR:
-			iov_str(&io, p->name, p->str);
-			break;
-		case JAILSPEC_IP4:
-			iov_add(&io, p->name, p->addr,
-			    p->naddr * sizeof(struct in_addr));
-			break;
-		case JAILSPEC_IP6:
-			iov_add(&io, p->name, p->addr,
-			    p->naddr * sizeof(struct in6_addr));
-			break;
-		}
-	}
-	iov_errmsg(&io);
-	if ((jid = jail_set(io.v, io.n, JAIL_CREATE)) == -1) {
-		err = errno;
-		/* An unknown parameter: this kernel lacks VIMAGE, or RACCT. */
-		error_set(ep, err == EPERM ? EX_NOPERM : err == ENOENT ?
-		    EX_UNAVAILABLE : err == EEXIST ? EX_CANTCREAT : EX_OSERR,
-		    err, "create jail '%s'%s%s", name,
-		    io.errmsg[0] != '\0' ? ": " : "", io.errmsg);
-	}
-	iov_free(&io);
+	*jidp = jail_create(&pp, name, ep);
 	jailspec_params_release(&pp);
-	return (jid);
-}
-
-/* rctl(8) rules for the pod's limits; a kernel without RACCT warns. */
-static int
-add_limits(const struct sbx_pod *pod, const char *name, struct error *ep)
-{
-	char rule[256];
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (i == 0 && pod->memory > 0)
-			(void)snprintf(rule, sizeof(rule),
-			    "jail:%s:memoryuse:deny=%lld", name,
-			    (long long)pod->memory);
-		else if (i == 1 && pod->cpu_millis > 0)
-			/* pcpu is a percentage of one CPU. */
-			(void)snprintf(rule, sizeof(rule),
-			    "jail:%s:pcpu:deny=%lld", name,
-			    (long long)((pod->cpu_millis + 9) / 10));
-		else if (i == 2 && pod->pids > 0)
-			(void)snprintf(rule, sizeof(rule),
-			    "jail:%s:maxproc:deny=%lld", name,
-			    (long long)pod->pids);
-		else
-			continue;
-		if (rctl_add_rule(rule, strlen(rule) + 1, NULL, 0) == -1) {
-			if (errno == ENOSYS) {
-				log_warnx("no rctl on this host (set "
-				    "kern.racct.enable=1): pod '%s' runs "
-				    "without limits", pod->uuid);
-				return (0);
-			}
-			return (error_set(ep, EX_OSERR, errno, "rctl rule '%s'",
-			    rule));
-		}
+	if (*jidp == -1)
+		return (-1);
+	for (i = 0; i < pod->napps; i++) {
+		if (app_jail_name(pod, &pod->apps[i], aname, ep) == -1 ||
+		    jailspec_app_params(&o, pod->apps[i].name,
+		    pod->apps[i].rootfs, ruleset, &pp, ep) == -1)
+			return (-1);
+		jid = jail_create(&pp, aname, ep);
+		jailspec_params_release(&pp);
+		if (jid == -1)
+			return (-1);
 	}
 	return (0);
 }
 
-static void
-remove_limits(const char *name)
+/*
+ * rctl(8) rules on each app's jail: its own limits, else the pod's.  A
+ * jail rule binds only the processes of that very jail: rctl_enforce()
+ * weighs a rule against the racct of the process's own prison
+ * (rctl_proc_rule_to_racct()) and jail_attach(2) links only that
+ * prison's rules (rctl_proc_ucred_changed()), so a rule on the pod's
+ * jail would bind no app.  A kernel without RACCT warns.
+ */
+static int
+add_limits(const struct sbx_pod *pod, struct error *ep)
 {
-	char filter[256];
+	const struct sbx_app *app;
+	char aname[JAIL_NAME_SIZE], **rules;
+	size_t i, k, n;
+	int rv = 0;
+
+	for (i = 0; i < pod->napps && rv == 0; i++) {
+		app = &pod->apps[i];
+		if (app_jail_name(pod, app, aname, ep) == -1)
+			return (-1);
+		jailspec_rctl_rules(aname,
+		    app->memory > 0 ? app->memory : pod->memory,
+		    app->cpu_millis > 0 ? app->cpu_millis : pod->cpu_millis,
+		    app->pids > 0 ? app->pids : pod->pids, &rules, &n);
+		for (k = 0; k < n && rv == 0; k++) {
+			if (rctl_add_rule(rules[k], strlen(rules[k]) + 1, NULL,
+			    0) == 0)
+				continue;
+			if (errno == ENOSYS) {
+				log_warnx("no rctl on this host (set "
+				    "kern.racct.enable=1): pod '%s' runs "
+				    "without limits", pod->uuid);
+				jailspec_strv_free(rules, n);
+				return (0);
+			}
+			rv = error_set(ep, EX_OSERR, errno, "rctl rule '%s'",
+			    rules[k]);
+		}
+		jailspec_strv_free(rules, n);
+	}
+	return (rv);
+}
+
+static void
+remove_limits_of(const char *name)
+{
+	char filter[JAIL_NAME_SIZE + 8];
 
 	(void)snprintf(filter, sizeof(filter), "jail:%s", name);
 	(void)rctl_remove_rule(filter, strlen(filter) + 1, NULL, 0);
 }
 
+/* The rctl rules of the pod's jail and of every app's. */
+static void
+remove_limits(const struct sbx_pod *pod)
+{
+	struct error e = ERROR_INIT;
+	char aname[JAIL_NAME_SIZE], *name;
+	size_t i;
+
+	name = jail_name(pod);
+	remove_limits_of(name);
+	free(name);
+	for (i = 0; i < pod->napps; i++)
+		if (app_jail_name(pod, &pod->apps[i], aname, &e) == 0)
+			remove_limits_of(aname);
+}
+
 /*
  * Bring lo0 of the vnet jail up with 127.0.0.1/8, from a child attached
- * to it (jail_attach(2) cannot be undone).
+ * to it (jail_attach(2) cannot be undone).  Only a prison that owns its
+ * vnet may configure interfaces (prison_priv_check()): this is the one
+ * process berth runs in the pod's jail itself.
  */
 static int
 loopback_up(int jid, struct error *ep)
@@ -563,13 +970,27 @@ loopback_up(int jid, struct error *ep)
 	struct in_aliasreq ifra;
 	struct ifreq ifr;
 	pid_t pid;
-	int status, s;
+	int status, s, null;
 
-	if ((pid = fork()) == -1)
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return (error_set(ep, EX_OSERR, errno, "open '/dev/null'"));
+	if ((pid = fork()) == -1) {
+		(void)close(null);
 		return (error_set(ep, EX_OSERR, errno, "fork"));
+	}
 	if (pid == 0) {
-		if (jail_attach(jid) == -1 ||
-		    (s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		/*
+		 * jail_attach(2) fails with EPERM while any directory is
+		 * open (pwd_chroot_chdir() calls chroot_refuse_vdir_fds(),
+		 * kern_descrip.c), and we hold the monitor's: keep nothing.
+		 */
+		if (dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+		    dup2(null, 2) == -1)
+			_exit(5);
+		sbx_exec_close_fds(-1);
+		if (jail_attach(jid) == -1)
+			_exit(errno == EPERM ? 6 : 1);
+		if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 			_exit(1);
 		(void)memset(&ifr, 0, sizeof(ifr));
 		(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo0");
@@ -590,6 +1011,7 @@ loopback_up(int jid, struct error *ep)
 			_exit(4);
 		_exit(0);
 	}
+	(void)close(null);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return (error_set(ep, EX_OSERR, errno, "wait"));
@@ -606,6 +1028,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	struct jailspec_devfs ds;
 	struct mounted m = { NULL, 0 };
 	struct error ce;
+	char aname[JAIL_NAME_SIZE];
 	unsigned ruleset = 0;
 	char *name = NULL;
 	int report[2] = { -1, -1 }, jid = -1, status;
@@ -618,14 +1041,20 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 		    "a pod sandbox needs root"));
 	if (sbx_validate_pod(pod, ep) == -1)
 		return (-1);
+	for (i = 0; i < pod->napps; i++)
+		if (app_jail_name(pod, &pod->apps[i], aname, ep) == -1)
+			return (-1);
 	name = jail_name(pod);
 	if (jail_find(name) >= 0) {
 		error_set(ep, EX_CANTCREAT, EEXIST, "jail '%s' exists "
 		    "(a pod that was not torn down)", name);
 		goto fail;
 	}
+	nnp_probe(pod);
+	if (pod->linux_abi && linux_abi_load(ep) == -1)
+		goto fail;
 	if (jailspec_devfs_build(pod->devfs_rules, pod->ndevfs_rules,
-	    pod->devfs_unsafe, &ds, ep) == -1)
+	    pod->devfs_unhide, pod->ndevfs_unhide, &ds, ep) == -1)
 		goto fail;
 	have_ds = true;
 	if (devfs_ruleset_install(&ds, &ruleset, ep) == -1)
@@ -633,10 +1062,10 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	for (i = 0; i < pod->napps; i++)
 		if (setup_app(pod, &pod->apps[i], ruleset, &m, ep) == -1)
 			goto fail;
-	if ((jid = make_jail(pod, name, ruleset, ep)) == -1)
+	if (make_jails(pod, name, ruleset, &jid, ep) == -1)
 		goto fail;
 	limits = true;
-	if (add_limits(pod, name, ep) == -1 || loopback_up(jid, ep) == -1)
+	if (add_limits(pod, ep) == -1 || loopback_up(jid, ep) == -1)
 		goto fail;
 	if (pipe2(report, O_CLOEXEC) == -1) {
 		error_set(ep, EX_OSERR, errno, "pipe");
@@ -659,9 +1088,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 			_exit(e.exit);
 		(void)close(report[1]);
 		jailspec_devfs_release(&ds);
-		for (i = 0; i < m.n; i++)
-			free(m.paths[i]);
-		free(m.paths);
+		free(m.fsids);
 		free(name);
 		return (0);
 	}
@@ -677,9 +1104,7 @@ sbx_start(const struct sbx_pod *pod, struct error *ep)
 	}
 	sbx_close_fd(&report[0]);
 	jailspec_devfs_release(&ds);
-	for (i = 0; i < m.n; i++)
-		free(m.paths[i]);
-	free(m.paths);
+	free(m.fsids);
 	free(name);
 	return (pid);
 
@@ -692,7 +1117,8 @@ fail:
 	sbx_close_fd(&report[0]);
 	sbx_close_fd(&report[1]);
 	if (limits)
-		remove_limits(name);
+		remove_limits(pod);
+	/* Removing a jail removes its children (prison_deref_kill()). */
 	if (jid >= 0 && jail_remove(jid) == -1)
 		log_warnx("remove jail '%s': %s", name, strerror(errno));
 	mounted_undo(&m);
@@ -707,55 +1133,71 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
     int errfd)
 {
 	struct sbx_exec x;
+	struct error e = ERROR_INIT;
 	const struct sbx_app *app;
+	struct stat before, after;
+	char name[JAIL_NAME_SIZE];
 	gid_t *groups;
-	char *name;
-	int rootfd, jid;
-#ifdef PROC_NO_NEW_PRIVS_CTL
+	int rootfd, jid, keep[2], k;
 	int nnp = PROC_NO_NEW_PRIVS_ENABLE;
-#endif
 
 	app = sbx_exec_app_of(pod, proc, errfd);
 	/* The host's view of the root: nothing is attached yet. */
 	if ((rootfd = open(app->rootfs, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
+	    O_CLOEXEC)) == -1 || fstat(rootfd, &before) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "open '%s': %s", app->rootfs,
 		    strerror(errno));
+	/* Every lookup that needs the root by descriptor, now. */
 	sbx_exec_prepare(rootfd, proc, errfd, &x);
-	name = jail_name(pod);
+	if (app_jail_name(pod, app, name, &e) == -1)
+		sbx_exec_fail_error(errfd, &e);
 	if ((jid = jail_find(name)) == -1)
 		sbx_exec_fail(errfd, EX_NOINPUT, "jail '%s': %s", name,
 		    strerror(errno));
+	/*
+	 * jail_attach(2) fails with EPERM while the process has any
+	 * directory open: do_jail_attach() calls pwd_chroot_chdir(), which
+	 * calls chroot_refuse_vdir_fds() whatever
+	 * kern.chroot_allow_open_directories says (kern_descrip.c).  So
+	 * everything goes but 0-2, the error pipe and the pty socket, and
+	 * a directory given as 0, 1 or 2 is refused here, with its reason.
+	 */
+	(void)close(rootfd);
+	keep[0] = errfd;
+	keep[1] = proc->tty && proc->tty_sock > 2 ? proc->tty_sock : -1;
+	sbx_exec_close_fds_but(keep, 2);
+	for (k = 0; k < 3; k++)
+		if (fstat(k, &after) == 0 && S_ISDIR(after.st_mode))
+			sbx_exec_fail(errfd, EX_USAGE, "descriptor %d is a "
+			    "directory: jail_attach(2) refuses", k);
 	if (jail_attach(jid) == -1)
 		sbx_exec_fail(errfd, EX_OSERR, "attach to jail '%s': %s", name,
 		    strerror(errno));
 	/*
-	 * A pty of the jail's, its slave opened beneath the app's root
-	 * (its devfs ruleset unhides pts), while our descriptors are open.
+	 * The jail's path is the app's root, now "/" and the working
+	 * directory: it must be the root resolved above.
 	 */
+	if ((rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(rootfd, &after) == -1)
+		sbx_exec_fail(errfd, EX_OSERR, "open '/' in jail '%s': %s",
+		    name, strerror(errno));
+	if (after.st_dev != before.st_dev || after.st_ino != before.st_ino)
+		sbx_exec_fail(errfd, EX_DATAERR, "the root of jail '%s' is not "
+		    "'%s'", name, app->rootfs);
+	/* A pty of the jail's, its slave opened beneath "/" (its devfs). */
 	sbx_exec_pty(proc, rootfd, x.ids.uid, errfd);
-	/*
-	 * rootfd, opened on the host, is the app's root inside the jail.
-	 * Once attached we are chrooted, and chroot(2) then refuses while
-	 * any directory is open (kern.chroot_allow_open_directories=1, the
-	 * default): close every descriptor of ours first, not only rootfd.
-	 */
-	if (fchdir(rootfd) == -1)
-		sbx_exec_fail(errfd, EX_OSERR, "chdir '%s': %s", app->rootfs,
-		    strerror(errno));
-	sbx_exec_close_fds(errfd);
-	if (chroot(".") == -1)
-		sbx_exec_fail(errfd, EX_OSERR, "chroot '%s': %s", app->rootfs,
-		    strerror(errno));
+	(void)close(rootfd);
 	sbx_exec_chdir(x.cwd, errfd);
 	sbx_exec_rlimits();
-#ifdef PROC_NO_NEW_PRIVS_CTL
-	/* FreeBSD 14 and later: setuid binaries no longer elevate. */
+	/*
+	 * FreeBSD 14 and later: setuid binaries no longer elevate.  EINVAL:
+	 * a kernel without it, said once by nnp_probe().
+	 */
 	if (!proc->new_privs &&
-	    procctl(P_PID, getpid(), PROC_NO_NEW_PRIVS_CTL, &nnp) == -1)
+	    procctl(P_PID, getpid(), PROC_NO_NEW_PRIVS_CTL, &nnp) == -1 &&
+	    errno != EINVAL)
 		sbx_exec_fail(errfd, EX_OSERR, "no_new_privs: %s",
 		    strerror(errno));
-#endif
 	sbx_exec_tty(proc, errfd);
 	/*
 	 * Before FreeBSD 15, setgroups(2) takes the effective gid as its
@@ -771,6 +1213,7 @@ sbx_exec_app(const struct sbx_pod *pod, const struct sbx_proc *proc,
 		sbx_exec_fail(errfd, EX_OSERR, "set user %lu group %lu: %s",
 		    (unsigned long)x.ids.uid, (unsigned long)x.ids.gid,
 		    strerror(errno));
+	sbx_exec_close_fds(errfd);
 	sbx_exec_run(proc->argv, x.envp, errfd);
 }
 
@@ -789,58 +1232,59 @@ sbx_enter(const struct sbx_pod *pod, pid_t pid, struct error *ep)
 		rv = error_set(ep, EX_NOINPUT, errno,
 		    "pod '%s' is not running (no jail '%s')", pod->uuid, name);
 	free(name);
+	if (rv == 0)
+		nnp_probe(pod);
 	return (rv);
-}
-
-static int
-path_len_cmp(const void *a, const void *b)
-{
-	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-
-	return (la < lb ? 1 : la > lb ? -1 : 0);
 }
 
 int
 sbx_teardown(const struct sbx_pod *pod, struct error *ep)
 {
-	struct statfs *fs = NULL;
-	char *name, *prefix, **paths = NULL;
-	size_t i, np = 0, plen;
-	int jid, n, rv = 0;
+	struct statfs *fs;
+	const char **paths = NULL, **roots = NULL;
+	char *name;
+	size_t i, n, k, *order = NULL;
+	int jid, rv = 0;
 
 	name = jail_name(pod);
-	remove_limits(name);
-	/* Kills what is left in the jail; it dies once they are gone. */
+	remove_limits(pod);
+	/*
+	 * Kills what is left in the jail and its apps' jails
+	 * (prison_deref_kill() goes down to every descendant); they die once
+	 * their processes are gone.
+	 */
 	if ((jid = jail_find(name)) >= 0 && jail_remove(jid) == -1 &&
 	    errno != EINVAL)
 		rv = error_set(ep, EX_OSERR, errno, "remove jail '%s'", name);
-	prefix = xasprintf("%s/apps/", pod->dir);
-	plen = strlen(prefix);
-	if ((n = getfsstat(NULL, 0, MNT_NOWAIT)) > 0) {
-		fs = xcalloc((size_t)n + 16, sizeof(*fs));
-		n = getfsstat(fs, (long)(((size_t)n + 16) * sizeof(*fs)),
-		    MNT_NOWAIT);
-	}
-	if (n == -1 && rv == 0)
+	errno = 0;
+	if ((fs = mount_table(&n)) == NULL && errno != 0 && rv == 0)
 		rv = error_set(ep, EX_OSERR, errno, "getfsstat");
-	for (i = 0; fs != NULL && n > 0 && i < (size_t)n; i++)
-		if (strncmp(fs[i].f_mntonname, prefix, plen) == 0) {
-			paths = xreallocarray(paths, np + 1, sizeof(*paths));
-			paths[np++] = xstrdup(fs[i].f_mntonname);
-		}
-	/* Deepest first: a volume under /dev comes off before /dev. */
-	qsort(paths, np, sizeof(*paths), path_len_cmp);
-	for (i = 0; i < np; i++) {
-		if (unmount(paths[i], 0) == -1 &&
-		    unmount(paths[i], MNT_FORCE) == -1 && errno != EINVAL &&
-		    errno != ENOENT && rv == 0)
-			rv = error_set(ep, EX_OSERR, errno, "unmount '%s'",
-			    paths[i]);
-		free(paths[i]);
+	if (n > 0) {
+		paths = xcalloc(n, sizeof(*paths));
+		order = xcalloc(n, sizeof(*order));
+		roots = xcalloc(pod->napps + 1, sizeof(*roots));
+		for (i = 0; i < n; i++)
+			paths[i] = fs[i].f_mntonname;
+		for (i = 0; i < pod->napps; i++)
+			roots[i] = pod->apps[i].rootfs;
 	}
+	/*
+	 * Strictly below each app's root, deepest first: the root itself
+	 * is the app's ZFS clone with the zfs driver, pod-render's to
+	 * unmount, and the next start needs it.
+	 */
+	k = jailspec_unmount_order(paths, n, roots, pod->napps, order);
+	for (i = 0; i < k; i++) {
+		if (unmount_fsid(&fs[order[i]].f_fsid, 0) == -1 &&
+		    unmount_fsid(&fs[order[i]].f_fsid, MNT_FORCE) == -1 &&
+		    errno != EINVAL && errno != ENOENT && rv == 0)
+			rv = error_set(ep, EX_OSERR, errno, "unmount '%s'",
+			    fs[order[i]].f_mntonname);
+	}
+	free(roots);
+	free(order);
 	free(paths);
 	free(fs);
-	free(prefix);
 	free(name);
 	if (rv == -1)
 		error_wrap(ep, "pod '%s'", pod->uuid);
